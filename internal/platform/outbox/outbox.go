@@ -158,22 +158,18 @@ func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
 }
 
 func (r *Relay) listenOnce(ctx context.Context, wake chan<- struct{}) error {
-	conn, err := r.Pool.Acquire(ctx)
+	// A connection of its own, outside the pool: a listener holds it for as long as the app
+	// runs, and must never starve the pool that the relay and the app's requests share.
+	conn, err := pgx.ConnectConfig(ctx, r.Pool.Config().ConnConfig.Copy())
 	if err != nil {
 		return err
 	}
-	defer conn.Release()
+	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, "LISTEN outbox"); err != nil {
 		return err
 	}
-	defer func() {
-		// The connection goes back to the pool: stop listening on it first.
-		c, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_, _ = conn.Exec(c, "UNLISTEN outbox")
-	}()
 	for {
-		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
 			return err
 		}
 		select {

@@ -1,0 +1,213 @@
+// Package e2e drives the real platform: sentry, placement, scheduler, every app with its
+// daprd sidecar, PostgreSQL, Redis and RabbitMQ. TestMain boots the stack once for all
+// tests; fault tests live in zz_faults_test.go so that they run last, one at a time.
+//
+// The stack is isolated from `make run`: ports are shifted by 1000, databases are named
+// registrar_e2e_*, the broker vhost is registrar-e2e and Redis uses its own database index.
+// Everything is removed again at the end (set REGISTRAR_E2E_KEEP=1 to keep it).
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/registrar-edu/registrar/internal/devstack"
+)
+
+const (
+	portOffset  = 1000
+	controlBase = 22000
+	redisDB     = 9
+	vhost       = "registrar-e2e"
+)
+
+var (
+	repoRoot string
+	opts     devstack.Options
+	stack    *devstack.Stack
+	// studentDB reads the student app's tables directly, to prove what was (not) written.
+	studentDB *pgxpool.Pool
+	client    = &http.Client{Timeout: 30 * time.Second}
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	_, file, _, _ := runtime.Caller(0)
+	repoRoot = filepath.Dir(filepath.Dir(file))
+	daprBin := os.Getenv("DAPR_BIN_DIR")
+	home := os.Getenv("REGISTRAR_HOME")
+	if daprBin == "" || home == "" {
+		fmt.Fprintln(os.Stderr, "e2e: DAPR_BIN_DIR and REGISTRAR_HOME are not set: run through `make test` (it builds the Dapr runtime)")
+		return 1
+	}
+	t, err := devstack.LoadTemplate(filepath.Join(repoRoot, "tye-or-compose", "dapr.yaml"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	isolate(t)
+	runDir := filepath.Join(home, "run", "e2e")
+	_ = os.RemoveAll(runDir)
+	opts = devstack.Options{Template: t, DaprBinDir: daprBin, RunDir: runDir,
+		PKIDir: filepath.Join(home, "pki"), SentryConfig: filepath.Join(repoRoot, "dapr-config", "daprsystem.yaml"),
+		ControlBase: controlBase, PortOffset: portOffset, Out: os.Stderr, Grace: 4 * time.Second}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cleanup := func() {
+		if os.Getenv("REGISTRAR_E2E_KEEP") != "" {
+			return
+		}
+		c, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		res := opts.Resources()
+		for _, db := range res.Databases {
+			if err := devstack.DropDatabase(c, db); err != nil {
+				fmt.Fprintln(os.Stderr, "e2e cleanup:", err)
+			}
+		}
+		for _, vh := range res.Vhosts {
+			if err := devstack.DeleteVhost(c, vh); err != nil {
+				fmt.Fprintln(os.Stderr, "e2e cleanup:", err)
+			}
+		}
+		flushRedis(c)
+	}
+	cleanup() // leftovers of an interrupted run
+	flushRedis(ctx)
+	if err := devstack.Prepare(ctx, opts); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e prepare:", err)
+		return 1
+	}
+	defer cleanup()
+	stack, err = devstack.Up(ctx, opts)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: stack did not come up:", err)
+		return 1
+	}
+	defer stack.Down()
+
+	spec, _ := opts.App("student")
+	studentDB, err = pgxpool.New(ctx, spec.Env["DATABASE_URL"])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer studentDB.Close()
+
+	code := m.Run()
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "e2e: logs of this run are in %s\n", filepath.Join(runDir, "logs"))
+	}
+	return code
+}
+
+// isolate points the template at the e2e databases, vhost and Redis database.
+func isolate(t *devstack.Template) {
+	rewrite := func(env map[string]string) {
+		for k, v := range env {
+			v = strings.ReplaceAll(v, "dbname=registrar_", "dbname=registrar_e2e_")
+			v = strings.ReplaceAll(v, "5432/registrar_", "5432/registrar_e2e_")
+			v = strings.ReplaceAll(v, "5672/registrar", "5672/"+vhost)
+			if k == "REGISTRAR_SECRET_REDIS_DB" {
+				v = fmt.Sprint(redisDB)
+			}
+			env[k] = v
+		}
+	}
+	rewrite(t.Common.Env)
+	for i := range t.Apps {
+		rewrite(t.Apps[i].Env)
+	}
+}
+
+func flushRedis(ctx context.Context) {
+	r := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: redisDB})
+	defer r.Close()
+	_ = r.FlushDB(ctx).Err()
+}
+
+// url returns the base URL of an app ("gateway", "student") or, with sidecar, of its daprd.
+func appURL(id string) string {
+	a, _ := opts.App(id)
+	return fmt.Sprintf("http://127.0.0.1:%d", a.AppPort)
+}
+
+func sidecarURL(id string) string {
+	a, _ := opts.App(id)
+	return fmt.Sprintf("http://127.0.0.1:%d", a.DaprHTTPPort)
+}
+
+// call sends a request and returns the status, headers and body.
+func call(t *testing.T, method, url string, body any, headers ...string) (int, http.Header, []byte) {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
+}
+
+// eventually polls cond until it holds or the timeout passes. Waiting is not a speed
+// claim: the timeout only bounds how long a broken platform keeps the test hanging.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s after %s", what, timeout)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func decode[T any](t *testing.T, b []byte) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+	return v
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# setup.sh: everything a new machine needs before `make run` or `make test`, installed only
+# where missing. Idempotent; the second run takes seconds.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+command -v go >/dev/null || die "Go is required (https://go.dev/dl); this machine has none on PATH"
+
+apt_updated=0
+apt_install() {
+  if [ $apt_updated -eq 0 ]; then
+    step "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    apt_updated=1
+  fi
+  step "installing Debian packages: $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# ensure_service NAME PORT PACKAGE BINARY START-COMMAND...
+ensure_service() {
+  local name=$1 port=$2 pkg=$3 bin=$4; shift 4
+  if port_open 127.0.0.1 "$port"; then ok "$name on :$port"; return; fi
+  if ! command -v "$bin" >/dev/null && [ ! -x "$bin" ]; then apt_install "$pkg"; fi
+  step "starting $name"
+  "$@" >/dev/null 2>&1 || true
+  wait_port 127.0.0.1 "$port" 90 || die "$name did not come up on :$port"
+  ok "$name on :$port"
+}
+
+start_postgres() {
+  local v
+  v=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -1)
+  [ -n "$v" ] || die "PostgreSQL is installed but has no cluster in /etc/postgresql"
+  # A fresh Debian cluster asks for passwords on TCP; local development trusts loopback only.
+  local hba=/etc/postgresql/$v/main/pg_hba.conf
+  if ! grep -q '^host all all 127.0.0.1/32 trust' "$hba"; then
+    sed -i '1i host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba"
+  fi
+  pg_ctlcluster --skip-systemctl-redirect "$v" main start
+}
+
+step "local servers"
+ensure_service PostgreSQL 5432 "postgresql postgresql-client" pg_ctlcluster start_postgres
+ensure_service Redis 6379 redis-server redis-server \
+  bash -c 'mkdir -p /var/lib/redis /var/log/redis && redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/registrar.log'
+ensure_service RabbitMQ 5672 rabbitmq-server rabbitmq-server rabbitmq-server -detached
+ensure_service MariaDB 3306 "mariadb-server mariadb-client" /usr/sbin/mariadbd \
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+command -v psql >/dev/null || apt_install postgresql-client
+command -v rabbitmqctl >/dev/null || die "rabbitmqctl missing although RabbitMQ runs: install rabbitmq-server"
+for c in openssl curl; do command -v $c >/dev/null || apt_install $c; done
+
+step "Dapr $DAPR_VERSION runtime"
+bash "$REPO_ROOT/scripts/build-dapr.sh"
+export DAPR_BIN_DIR; DAPR_BIN_DIR=$(dapr_bin_dir)
+
+step "Go modules of the apps"
+(cd "$REPO_ROOT" && go mod download) && ok "modules downloaded"
+
+step "development keys (outside the repo, in $REGISTRAR_HOME)"
+(cd "$REPO_ROOT" && go run ./tye-or-compose/runner pki -home "$REGISTRAR_HOME")
+keys=$REGISTRAR_HOME/keys
+mkdir -p "$keys" && chmod 700 "$keys"
+if [ ! -f "$keys/jwt-signing-1.pem" ]; then
+  openssl genpkey -algorithm ed25519 -out "$keys/jwt-signing-1.pem" 2>/dev/null
+  chmod 600 "$keys/jwt-signing-1.pem"
+  ok "generated JWT signing key $keys/jwt-signing-1.pem"
+else
+  ok "JWT signing key in $keys"
+fi
+if [ ! -f "$keys/pii-1.key" ]; then
+  openssl rand -base64 32 > "$keys/pii-1.key" && chmod 600 "$keys/pii-1.key"
+  ok "generated PII encryption key $keys/pii-1.key"
+else
+  ok "PII encryption key in $keys"
+fi
+ok "setup complete"
