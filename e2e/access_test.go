@@ -53,9 +53,11 @@ func restartSidecar(t *testing.T, app, config string) {
 
 func TestAccessControlRefusesCallersNotListed(t *testing.T) {
 	invoke := sidecarURL("notification") + "/v1.0/invoke/student/method/api/v1/students"
+	// Headers a trusted caller would set; access control must refuse before they matter.
+	asStaff := []string{"X-Registrar-User", "e2e", "X-Registrar-Role", "registry"}
 	before := requestsServed(t, "student", "GET", "/api/v1/students")
 
-	status, _, body := call(t, http.MethodGet, invoke, nil)
+	status, _, body := call(t, http.MethodGet, invoke, nil, asStaff...)
 	if status != http.StatusForbidden || !strings.Contains(string(body), "access control policy has denied access") {
 		t.Fatalf("notification → student: %d %s, want 403 from access control", status, body)
 	}
@@ -84,7 +86,7 @@ func TestAccessControlRefusesCallersNotListed(t *testing.T) {
 	t.Cleanup(func() { restartSidecar(t, "student", original) })
 	restartSidecar(t, "student", path)
 
-	status, _, body = call(t, http.MethodGet, invoke, nil)
+	status, _, body = call(t, http.MethodGet, invoke, nil, asStaff...)
 	if status != http.StatusOK {
 		t.Fatalf("after listing the caller: %d %s", status, body)
 	}

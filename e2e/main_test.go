@@ -66,6 +66,7 @@ func runMain(m *testing.M) int {
 	_ = os.RemoveAll(runDir)
 	opts = devstack.Options{Template: t, DaprBinDir: daprBin, RunDir: runDir,
 		PKIDir: filepath.Join(home, "pki"), SentryConfig: filepath.Join(repoRoot, "dapr-config", "daprsystem.yaml"),
+		SecretsDir:  filepath.Join(home, "keys"),
 		ControlBase: controlBase, PortOffset: portOffset, Out: os.Stderr, Grace: 4 * time.Second}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -110,6 +111,14 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer studentDB.Close()
+
+	var closeAccounts func()
+	users, closeAccounts, err = openAccounts(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer closeAccounts()
 
 	code := m.Run()
 	if code != 0 {

@@ -35,7 +35,8 @@ type welcome struct {
 
 func createStudent(t *testing.T) student {
 	t.Helper()
-	status, hdr, body := call(t, http.MethodPost, appURL("gateway")+"/api/v1/students", newStudent())
+	status, hdr, body := call(t, http.MethodPost, appURL("gateway")+"/api/v1/students", newStudent(),
+		bearer(users.token(t, "registry"))...)
 	if status != http.StatusCreated {
 		t.Fatalf("create student: %d %s", status, body)
 	}
@@ -58,7 +59,8 @@ func welcomeOf(t *testing.T, studentID string) (welcome, bool) {
 func TestCreateStudentThroughGatewayIsReceivedByNotification(t *testing.T) {
 	s := createStudent(t)
 
-	status, _, body := call(t, http.MethodGet, appURL("gateway")+"/api/v1/students/"+s.ID, nil)
+	status, _, body := call(t, http.MethodGet, appURL("gateway")+"/api/v1/students/"+s.ID, nil,
+		bearer(users.token(t, "registry"))...)
 	if status != http.StatusOK || decode[student](t, body).StudentNumber != s.StudentNumber {
 		t.Fatalf("read back: %d %s", status, body)
 	}
@@ -137,7 +139,8 @@ func TestBadStudentInputIsRefusedAndWritesNothing(t *testing.T) {
 	beforeStudents, beforeOutbox := counts(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			status, hdr, body := call(t, http.MethodPost, appURL("gateway")+"/api/v1/students", c.body)
+			status, hdr, body := call(t, http.MethodPost, appURL("gateway")+"/api/v1/students", c.body,
+				bearer(users.token(t, "registry"))...)
 			if status != c.status {
 				t.Fatalf("status %d, want %d: %s", status, c.status, body)
 			}

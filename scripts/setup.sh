@@ -62,17 +62,16 @@ step "development keys (outside the repo, in $REGISTRAR_HOME)"
 (cd "$REPO_ROOT" && go run ./tye-or-compose/runner pki -home "$REGISTRAR_HOME")
 keys=$REGISTRAR_HOME/keys
 mkdir -p "$keys" && chmod 700 "$keys"
-if [ ! -f "$keys/jwt-signing-1.pem" ]; then
-  openssl genpkey -algorithm ed25519 -out "$keys/jwt-signing-1.pem" 2>/dev/null
-  chmod 600 "$keys/jwt-signing-1.pem"
-  ok "generated JWT signing key $keys/jwt-signing-1.pem"
+# Each file here becomes a secret of the sidecars' local secret store, named after the file
+# (jwt-signing-keys.pem → JWT_SIGNING_KEYS). `make rotate-keys` appends a new key to each.
+if [ ! -s "$keys/jwt-signing-keys.pem" ]; then
+  bash "$REPO_ROOT/scripts/rotate-keys.sh" jwt
 else
-  ok "JWT signing key in $keys"
+  ok "JWT signing keys in $keys/jwt-signing-keys.pem"
 fi
-if [ ! -f "$keys/pii-1.key" ]; then
-  openssl rand -base64 32 > "$keys/pii-1.key" && chmod 600 "$keys/pii-1.key"
-  ok "generated PII encryption key $keys/pii-1.key"
+if [ ! -s "$keys/pii-keys.txt" ]; then
+  bash "$REPO_ROOT/scripts/rotate-keys.sh" pii
 else
-  ok "PII encryption key in $keys"
+  ok "PII encryption keys in $keys/pii-keys.txt"
 fi
 ok "setup complete"

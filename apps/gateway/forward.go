@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/registrar-edu/registrar/internal/platform/authz"
 	"github.com/registrar-edu/registrar/internal/platform/errs"
 	"github.com/registrar-edu/registrar/internal/platform/httpx"
 )
@@ -28,6 +29,11 @@ func (f *forwarder) to(appID string) http.Handler {
 			pr.Out.URL.Scheme = f.sidecar.Scheme
 			pr.Out.URL.Host = f.sidecar.Host
 			pr.Out.URL.Path = "/v1.0/invoke/" + appID + "/method" + pr.In.URL.Path
+			// Apps see the caller only through the headers the gate set (never the client's).
+			authz.Strip(pr.Out.Header)
+			if who, ok := principalFrom(pr.In.Context()); ok {
+				who.Set(pr.Out.Header)
+			}
 			pr.Out.URL.RawPath = ""
 			pr.Out.Host = f.sidecar.Host
 			pr.SetXForwarded()

@@ -3,7 +3,11 @@ package main
 import (
 	"context"
 	"io"
+	"net/http"
 	"net/url"
+	"time"
+
+	"github.com/rs/cors"
 
 	"github.com/registrar-edu/registrar/internal/platform/config"
 	"github.com/registrar-edu/registrar/internal/platform/daprx"
@@ -13,7 +17,15 @@ import (
 // Config is the gateway's configuration.
 type Config struct {
 	config.Base
-	MaxBodyBytes int64 `env:"MAX_BODY_BYTES" envDefault:"65536"`
+	MaxBodyBytes int64         `env:"MAX_BODY_BYTES" envDefault:"65536"`
+	Issuer       string        `env:"JWT_ISSUER" envDefault:"https://registrar.local/identity"`
+	Audience     string        `env:"JWT_AUDIENCE" envDefault:"registrar-api"`
+	ClockLeeway  time.Duration `env:"JWT_LEEWAY" envDefault:"30s"`
+	UserRPS      float64       `env:"RATE_USER_RPS" envDefault:"10"`
+	UserBurst    int           `env:"RATE_USER_BURST" envDefault:"20"`
+	IPRPS        float64       `env:"RATE_IP_RPS" envDefault:"200"`
+	IPBurst      int           `env:"RATE_IP_BURST" envDefault:"400"`
+	CORSOrigins  []string      `env:"CORS_ORIGINS" envDefault:"http://127.0.0.1:21100,http://localhost:21100,http://localhost:5173"`
 }
 
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
@@ -26,13 +38,30 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 
 	sidecar := daprx.NewSidecar(cfg.DaprHTTPPort, cfg.DaprGRPCPort, srv.Log)
 	defer sidecar.Close()
-	srv.Health.Add("sidecar", sidecar.Check)
 	srv.Go(sidecar.Connect)
-
 	base, err := url.Parse(sidecar.HTTPBase())
 	if err != nil {
 		return err
 	}
-	routes(srv, &forwarder{sidecar: base, log: srv.Log, maxBody: cfg.MaxBodyBytes})
+	keys := &keySet{url: sidecar.HTTPBase() + "/v1.0/invoke/identity/method/.well-known/jwks.json",
+		client: &http.Client{Timeout: 5 * time.Second}, minRefresh: 10 * time.Second}
+	srv.Health.Add("sidecar", sidecar.Check)
+	srv.Health.Add("identity-keys", keys.Check)
+
+	g := &gate{
+		verifier: &verifier{keys: keys, issuer: cfg.Issuer, audience: cfg.Audience, leeway: cfg.ClockLeeway, now: time.Now},
+		perIP:    newLimiter(cfg.IPRPS, cfg.IPBurst),
+		perUser:  newLimiter(cfg.UserRPS, cfg.UserBurst),
+		log:      srv.Log,
+		now:      time.Now,
+	}
+	routes(srv, g, &forwarder{sidecar: base, log: srv.Log, maxBody: cfg.MaxBodyBytes})
+	srv.Wrap(cors.New(cors.Options{
+		AllowedOrigins: cfg.CORSOrigins,
+		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+		AllowedHeaders: []string{"Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"},
+		ExposedHeaders: []string{"Location", "Retry-After", "X-Request-Id"},
+		MaxAge:         600,
+	}).Handler)
 	return srv.Serve(ctx)
 }

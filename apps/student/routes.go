@@ -7,10 +7,19 @@ import (
 	"github.com/registrar-edu/registrar/internal/platform/server"
 )
 
-// routes lists every HTTP route of the student app.
+// routes lists every HTTP route of the student app. /events/… are the paths the
+// declarative subscriptions in components/ deliver to.
 func routes(srv *server.App, h *ports.HTTP) {
+	srv.Router.HandleFunc("/events/student-changed", h.OnStudentChanged).Methods(http.MethodPost)
 	api := srv.Router.PathPrefix("/api/v1").Subrouter()
 	api.HandleFunc("/students", h.CreateStudent).Methods(http.MethodPost)
-	api.HandleFunc("/students", h.ListStudents).Methods(http.MethodGet)
+	api.HandleFunc("/students", h.SearchStudents).Methods(http.MethodGet)
 	api.HandleFunc("/students/{id}", h.GetStudent).Methods(http.MethodGet)
+	api.HandleFunc("/students/{id}", h.UpdateStudent).Methods(http.MethodPatch)
+	api.HandleFunc("/students/{id}/summary", h.Summary).Methods(http.MethodGet)
+	api.HandleFunc("/students/{id}/history", h.History).Methods(http.MethodGet)
+	api.HandleFunc("/students/{id}/history", h.RecordCompleted).Methods(http.MethodPost)
+	api.HandleFunc("/students/{id}/holds", h.Holds).Methods(http.MethodGet)
+	api.HandleFunc("/students/{id}/holds", h.PlaceHold).Methods(http.MethodPost)
+	api.HandleFunc("/students/{id}/holds/{holdId}", h.LiftHold).Methods(http.MethodDelete)
 }

@@ -20,6 +20,10 @@ type Config struct {
 	config.Base
 	DatabaseURL config.Secret `env:"DATABASE_URL,required"`
 	PubSub      string        `env:"PUBSUB_NAME" envDefault:"pubsub"`
+	StateStore  string        `env:"STATE_STORE" envDefault:"statestore"`
+	SecretStore string        `env:"SECRET_STORE" envDefault:"secretstore"`
+	PIIKeysRef  string        `env:"PII_KEYS_SECRET" envDefault:"PII_KEYS"`
+	KeyReload   time.Duration `env:"PII_KEYS_RELOAD" envDefault:"30s"`
 }
 
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
@@ -40,15 +44,22 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	sidecar := daprx.NewSidecar(cfg.DaprHTTPPort, cfg.DaprGRPCPort, srv.Log)
 	defer sidecar.Close()
+	cipher := &adapters.FieldCipher{}
 	srv.Health.Add("database", pgdb.Check(pool))
 	srv.Health.Add("sidecar", sidecar.Check)
+	srv.Health.Add("pii-keys", func(context.Context) error { return cipher.Ready() })
 
 	relay := &outbox.Relay{Pool: pool, Publisher: &daprx.Publisher{Sidecar: sidecar, PubSub: cfg.PubSub}, Log: srv.Log}
 	relay.RegisterMetrics(srv.Metrics)
 	srv.Go(sidecar.Connect)
 	srv.Go(relay.Run)
+	srv.Go(func(ctx context.Context) error {
+		return sidecar.WatchSecret(ctx, cfg.SecretStore, cfg.PIIKeysRef, cfg.KeyReload, cipher.SetKeys)
+	})
 
-	svc := &app.Service{Students: &adapters.PostgresStudents{Pool: pool}, Now: time.Now}
+	stateClient := func(ctx context.Context) (adapters.StateClient, error) { return sidecar.Client(ctx) }
+	svc := &app.Service{Students: &adapters.PostgresStudents{Pool: pool, Cipher: cipher},
+		Summaries: &adapters.DaprSummaries{Client: stateClient, Store: cfg.StateStore}, Now: time.Now}
 	routes(srv, &ports.HTTP{Service: svc, Validator: srv.Validator, Log: srv.Log})
 	return srv.Serve(ctx)
 }

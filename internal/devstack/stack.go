@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -26,6 +27,7 @@ type Options struct {
 	RunDir       string            // logs, state file, scheduler and name-resolution data, built apps
 	PKIDir       string            // sentry's issuer credentials (ca.crt, issuer.crt, issuer.key)
 	SentryConfig string            // the control plane's Configuration file (daprsystem)
+	SecretsDir   string            // files that become the sidecars' local secrets (NAME from the file name)
 	ControlBase  int               // first control-plane port (sentry = base+1 …); below 32768
 	PortOffset   int               // added to every app and sidecar port of the template
 	Env          map[string]string // overrides of the template's environment, for every process
@@ -360,6 +362,11 @@ func (s *Stack) startSidecar(a AppSpec, config string) error {
 		args = append(args, "--resources-path", r)
 	}
 	env := append(s.appEnv(a), "DAPR_TRUST_ANCHORS="+s.trust, "DAPR_HOST_IP=127.0.0.1")
+	secrets, err := secretEnv(s.opts.SecretsDir)
+	if err != nil {
+		return err
+	}
+	env = append(env, secrets...)
 	proc, err := startProc("daprd-"+a.AppID, RoleSidecar, args, env, a.AppDirPath, s.logPath("daprd-"+a.AppID))
 	if err != nil {
 		return err
@@ -492,6 +499,36 @@ func StopRecorded(runDir string, grace time.Duration) ([]string, error) {
 		return names, errors.New("some processes survived SIGKILL")
 	}
 	return names, os.Remove(statePath(runDir))
+}
+
+// secretEnv turns each file of dir into REGISTRAR_SECRET_<NAME>=<content> for the sidecars'
+// env secret store: jwt-signing-keys.pem becomes the secret JWT_SIGNING_KEYS. Only sidecars
+// get these variables; apps read secrets through Dapr.
+func secretEnv(dir string) ([]string, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var env []string
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		name := strings.TrimSuffix(e.Name(), filepath.Ext(e.Name()))
+		name = strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(name))
+		env = append(env, "REGISTRAR_SECRET_"+name+"="+string(b))
+	}
+	return env, nil
 }
 
 func portOpen(port int) bool {

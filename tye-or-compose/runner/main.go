@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string) error {
 			return err
 		}
 		opts := devstack.Options{Template: t, DaprBinDir: *daprBin, RunDir: runDir, PKIDir: pki,
-			SentryConfig: sentryConfig, Out: os.Stdout}
+			SentryConfig: sentryConfig, SecretsDir: filepath.Join(*home, "keys"), Out: os.Stdout}
 		fmt.Println("==> preparing databases and broker vhosts")
 		if err := devstack.Prepare(ctx, opts); err != nil {
 			return err

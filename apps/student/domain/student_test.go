@@ -25,7 +25,7 @@ func TestNewStudentEnforcesInvariants(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, err := domain.NewStudent("id-1", " s123 ", c.given, "Lovelace", c.email, "cs", c.year, now)
+			s, err := domain.NewStudent("id-1", " s123 ", c.given, "Lovelace", domain.Personal{Email: c.email, DateOfBirth: "2005-02-03"}, "cs", c.year, now)
 			if c.ok != (err == nil) {
 				t.Fatalf("err = %v", err)
 			}
@@ -35,7 +35,7 @@ func TestNewStudentEnforcesInvariants(t *testing.T) {
 				}
 				return
 			}
-			if s.StudentNumber != "S123" || s.Programme != "CS" || s.Email != "a@b.ac.uk" || s.Version != 1 {
+			if s.StudentNumber != "S123" || s.Programme != "CS" || s.Personal.Email != "a@b.ac.uk" || s.Version != 1 {
 				t.Fatalf("not normalised: %+v", s)
 			}
 			ev := s.Created()
@@ -43,5 +43,17 @@ func TestNewStudentEnforcesInvariants(t *testing.T) {
 				t.Fatalf("event %+v", ev)
 			}
 		})
+	}
+}
+
+func TestGradeMeets(t *testing.T) {
+	cases := []struct {
+		grade, min string
+		ok         bool
+	}{{"A", "C", true}, {"C", "C", true}, {"D", "C", false}, {"F", "F", true}, {"X", "C", false}}
+	for _, c := range cases {
+		if domain.GradeMeets(c.grade, c.min) != c.ok {
+			t.Errorf("GradeMeets(%s, %s) != %v", c.grade, c.min, c.ok)
+		}
 	}
 }

@@ -22,6 +22,8 @@ const (
 	Unavailable
 	TooLarge
 	Unprocessable
+	Locked
+	TooManyRequests
 )
 
 func (k Kind) String() string {
@@ -42,6 +44,10 @@ func (k Kind) String() string {
 		return "too-large"
 	case Unprocessable:
 		return "unprocessable"
+	case Locked:
+		return "locked"
+	case TooManyRequests:
+		return "too-many-requests"
 	default:
 		return "internal"
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode"
 
 	"github.com/go-playground/validator/v10"
 
@@ -129,13 +130,21 @@ func jsonKind(t reflect.Type) string {
 	}
 }
 
-// fieldPath drops the DTO's type name from the validator's namespace ("Req.address.city").
+// fieldPath turns the validator's namespace ("Req.PersonalFields.email") into the JSON path
+// ("email"): it drops the DTO's type name and embedded structs, whose Go names start with a
+// capital letter, while JSON names in this API never do.
 func fieldPath(fe validator.FieldError) string {
-	ns := fe.Namespace()
-	if _, rest, ok := strings.Cut(ns, "."); ok {
-		return rest
+	var keep []string
+	segs := strings.Split(fe.Namespace(), ".")
+	for _, seg := range segs[1:] {
+		if seg != "" && !unicode.IsUpper(rune(seg[0])) {
+			keep = append(keep, seg)
+		}
 	}
-	return fe.Field()
+	if len(keep) == 0 {
+		return fe.Field()
+	}
+	return strings.Join(keep, ".")
 }
 
 func message(fe validator.FieldError) string {

@@ -27,15 +27,17 @@ type Problem struct {
 
 // statusOf is the one table from error kinds to HTTP status codes.
 var statusOf = map[errs.Kind]int{
-	errs.Invalid:       http.StatusBadRequest,
-	errs.Unauthorized:  http.StatusUnauthorized,
-	errs.Forbidden:     http.StatusForbidden,
-	errs.NotFound:      http.StatusNotFound,
-	errs.Conflict:      http.StatusConflict,
-	errs.TooLarge:      http.StatusRequestEntityTooLarge,
-	errs.Unprocessable: http.StatusUnprocessableEntity,
-	errs.Unavailable:   http.StatusServiceUnavailable,
-	errs.Internal:      http.StatusInternalServerError,
+	errs.Invalid:         http.StatusBadRequest,
+	errs.Unauthorized:    http.StatusUnauthorized,
+	errs.Forbidden:       http.StatusForbidden,
+	errs.NotFound:        http.StatusNotFound,
+	errs.Conflict:        http.StatusConflict,
+	errs.TooLarge:        http.StatusRequestEntityTooLarge,
+	errs.Unprocessable:   http.StatusUnprocessableEntity,
+	errs.Locked:          http.StatusLocked,
+	errs.TooManyRequests: http.StatusTooManyRequests,
+	errs.Unavailable:     http.StatusServiceUnavailable,
+	errs.Internal:        http.StatusInternalServerError,
 }
 
 // WriteError answers err as problem+json. Unclassified errors are logged here, once, and the

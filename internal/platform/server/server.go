@@ -34,7 +34,12 @@ type App struct {
 	Router    *mux.Router
 	Validator *httpx.Validator
 	workers   []func(context.Context) error
+	wrap      []func(http.Handler) http.Handler
 }
+
+// Wrap adds middleware around the whole router (CORS, for instance, which must answer
+// preflight requests before routing).
+func (a *App) Wrap(m func(http.Handler) http.Handler) { a.wrap = append(a.wrap, m) }
 
 // New builds the shared scaffolding for an app: JSON logs to stdout, a Prometheus registry
 // with Go and process collectors, probes and /metrics on the router.
@@ -72,7 +77,11 @@ func (a *App) Serve(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: a.Router, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 90 * time.Second}
+	var handler http.Handler = a.Router
+	for _, m := range a.wrap {
+		handler = m(handler)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 90 * time.Second}
 	a.Log.Info("serving", "address", addr)
 
 	workCtx, stopWork := context.WithCancel(ctx)
