@@ -51,6 +51,10 @@ command -v psql >/dev/null || apt_install postgresql-client
 command -v rabbitmqctl >/dev/null || die "rabbitmqctl missing although RabbitMQ runs: install rabbitmq-server"
 for c in openssl curl; do command -v $c >/dev/null || apt_install $c; done
 
+step "FerretDB (MongoDB protocol, for the subject catalogue)"
+bash "$REPO_ROOT/scripts/build-ferretdb.sh"
+bash "$REPO_ROOT/scripts/start-ferretdb.sh"
+
 step "Dapr $DAPR_VERSION runtime"
 bash "$REPO_ROOT/scripts/build-dapr.sh"
 export DAPR_BIN_DIR; DAPR_BIN_DIR=$(dapr_bin_dir)
