@@ -89,6 +89,7 @@ func runMain(m *testing.M) int {
 			}
 		}
 		flushRedis(c)
+		dropMongoDatabases(c)
 	}
 	cleanup() // leftovers of an interrupted run
 	flushRedis(ctx)
@@ -134,6 +135,9 @@ func isolate(t *devstack.Template) {
 			v = strings.ReplaceAll(v, "dbname=registrar_", "dbname=registrar_e2e_")
 			v = strings.ReplaceAll(v, "5432/registrar_", "5432/registrar_e2e_")
 			v = strings.ReplaceAll(v, "5672/registrar", "5672/"+vhost)
+			if k == "MONGODB_DATABASE" {
+				v = strings.ReplaceAll(v, "registrar_subject", "registrar_e2e_subject")
+			}
 			if k == "REGISTRAR_SECRET_REDIS_DB" {
 				v = fmt.Sprint(redisDB)
 			}
