@@ -17,7 +17,9 @@ data=$REGISTRAR_HOME/ferretdb/data
 logs=$REGISTRAR_HOME/logs
 mkdir -p "$data" "$logs"
 step "starting FerretDB (data in $data, log in $logs/ferretdb.log)"
-nohup "$bin" -listen 127.0.0.1:$port -state-dir "$data" >>"$logs/ferretdb.log" 2>&1 </dev/null &
+# Errors only: at warn, FerretDB v1 logs every client disconnect (the driver's endSessions,
+# a command it lacks) as several lines.
+nohup "$bin" -listen 127.0.0.1:$port -state-dir "$data" -log-level error >>"$logs/ferretdb.log" 2>&1 </dev/null &
 pid=$!
 disown $pid 2>/dev/null || true
 if ! wait_port 127.0.0.1 $port 30; then

@@ -36,14 +36,15 @@ const (
 	LocksCollection      = "locks"
 )
 
-// EnsureIndexes creates the indexes the catalogue's queries use. Idempotent.
+// EnsureIndexes creates the indexes the catalogue's queries use. Idempotent: every start
+// runs it. One index per call: FerretDB v1.24 panics (and drops the connection) on a
+// createIndexes of several indexes of which more than one exists already.
 func EnsureIndexes(ctx context.Context, db *mongo.Database) error {
-	_, err := db.Collection(ModulesCollection).Indexes().CreateMany(ctx, []mongo.IndexModel{
-		{Keys: bson.D{{Key: "programmes", Value: 1}}},
-		{Keys: bson.D{{Key: "level", Value: 1}}},
-	})
-	if err != nil {
-		return fmt.Errorf("create module indexes: %w", err)
+	for _, field := range []string{"programmes", "level"} {
+		_, err := db.Collection(ModulesCollection).Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: field, Value: 1}}})
+		if err != nil {
+			return fmt.Errorf("create module index on %s: %w", field, err)
+		}
 	}
 	return nil
 }
