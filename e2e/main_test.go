@@ -138,6 +138,13 @@ func isolate(t *devstack.Template) {
 			if k == "MONGODB_DATABASE" {
 				v = strings.ReplaceAll(v, "registrar_subject", "registrar_e2e_subject")
 			}
+			// The seat gate's Redis database and key prefix (schedule).
+			if k == "REDIS_URL" {
+				v = strings.Replace(v, "6379/0", fmt.Sprintf("6379/%d", redisDB), 1)
+			}
+			if k == "SEAT_GATE_PREFIX" {
+				v = "registrar:e2e:seatgate:"
+			}
 			if k == "REGISTRAR_SECRET_REDIS_DB" {
 				v = fmt.Sprint(redisDB)
 			}
