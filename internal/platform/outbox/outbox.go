@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -84,6 +85,11 @@ type Relay struct {
 	PublishTimeout time.Duration
 	// MaxBackoff caps the wait before a failed row is tried again (default 10 s).
 	MaxBackoff time.Duration
+	// Concurrency is how many rows of a batch are published at once (default 16). Each
+	// publish waits for the broker's confirm, so publishing one by one caps the relay at
+	// a few hundred events a second. Events of one aggregate may then leave out of order;
+	// consumers order them by aggregateVersion, as they must anyway (brokers reorder too).
+	Concurrency int
 
 	published prometheus.Counter
 	failed    prometheus.Counter
@@ -110,6 +116,9 @@ func (r *Relay) defaults() {
 	}
 	if r.MaxBackoff <= 0 {
 		r.MaxBackoff = 10 * time.Second
+	}
+	if r.Concurrency <= 0 {
+		r.Concurrency = 16
 	}
 	if r.published == nil {
 		r.RegisterMetrics(prometheus.NewRegistry())
@@ -214,24 +223,36 @@ func (r *Relay) dispatchBatch(ctx context.Context) (more bool, err error) {
 		return false, nil
 	}
 
+	errsOf := make([]error, len(batch))
+	sem := make(chan struct{}, r.Concurrency)
+	var wg sync.WaitGroup
+	for i, x := range batch {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			pctx, cancel := context.WithTimeout(ctx, r.PublishTimeout)
+			defer cancel()
+			errsOf[i] = r.Publisher.Publish(pctx, x.topic, x.id.String(), x.eventType, x.payload)
+		}()
+	}
+	wg.Wait()
+
 	var done []uuid.UUID
 	var pubErr error
-	for _, x := range batch {
-		pctx, cancel := context.WithTimeout(ctx, r.PublishTimeout)
-		pubErr = r.Publisher.Publish(pctx, x.topic, x.id.String(), x.eventType, x.payload)
-		cancel()
-		if pubErr != nil {
-			r.failed.Inc()
-			backoff := min(time.Duration(1<<min(x.attempts, 10))*250*time.Millisecond, r.MaxBackoff)
-			if _, err := tx.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2,
-				next_attempt_at = now() + $3::interval WHERE id = $1`,
-				x.id, truncate(pubErr.Error(), 500), backoff.String()); err != nil {
-				return false, errors.Join(pubErr, err)
-			}
-			// The broker is most likely down: stop here and let the rest wait their turn.
-			break
+	for i, x := range batch {
+		if errsOf[i] == nil {
+			done = append(done, x.id)
+			continue
 		}
-		done = append(done, x.id)
+		pubErr = errsOf[i]
+		r.failed.Inc()
+		backoff := min(time.Duration(1<<min(x.attempts, 10))*250*time.Millisecond, r.MaxBackoff)
+		if _, err := tx.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = $2,
+			next_attempt_at = now() + $3::interval WHERE id = $1`,
+			x.id, truncate(pubErr.Error(), 500), backoff.String()); err != nil {
+			return false, errors.Join(pubErr, err)
+		}
 	}
 	if len(done) > 0 {
 		if _, err := tx.Exec(ctx, `UPDATE outbox SET dispatched_at = now(), last_error = NULL
