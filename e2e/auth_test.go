@@ -135,7 +135,9 @@ func TestTokensThatMustBeRefused(t *testing.T) {
 	hs := hsHeader + "." + payload + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 
 	cases := map[string]string{
-		"expired":         claims(func(c *identityapp.AccessClaims) { c.IssuedAt, c.ExpiresAt = now.Add(-2*time.Hour), now.Add(-time.Hour) }),
+		"expired": claims(func(c *identityapp.AccessClaims) {
+			c.IssuedAt, c.ExpiresAt = now.Add(-2*time.Hour), now.Add(-time.Hour)
+		}),
 		"not yet valid":   claims(func(c *identityapp.AccessClaims) { c.IssuedAt, c.ExpiresAt = now.Add(time.Hour), now.Add(2*time.Hour) }),
 		"wrong audience":  claims(func(c *identityapp.AccessClaims) { c.Audience = "some-other-api" }),
 		"wrong issuer":    claims(func(c *identityapp.AccessClaims) { c.Issuer = "https://evil.example" }),

@@ -83,4 +83,3 @@ func (p *PostgresStudents) Import(ctx context.Context, batch []Imported) (int, e
 	})
 	return written, err
 }
-
