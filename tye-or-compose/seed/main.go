@@ -1,26 +1,24 @@
-// Command seed writes a deterministic, realistic campus (internal/campus) into the
-// services' databases through the services' own adapters, so every invariant and every
-// event (outbox rows) is exactly what the apps would write. It is idempotent: what exists
-// is skipped. Demo students share one pre-hashed password (hashing 20,000 distinct ones
-// takes minutes on 2 cores); staff accounts get their own.
+// Command seed writes the deterministic demo campus into the services' databases through
+// their own adapters (see internal/seed) and prints the demo accounts. Demo students share
+// one pre-hashed password (hashing 20,000 distinct ones takes minutes on 2 cores); it is
+// generated once per machine and kept outside the repo.
 //
 //	go run ./tye-or-compose/seed [-small] [-f tye-or-compose/dapr.yaml]
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
 	"github.com/registrar-edu/registrar/internal/campus"
 	"github.com/registrar-edu/registrar/internal/devstack"
+	"github.com/registrar-edu/registrar/internal/seed"
 )
 
 func main() {
@@ -30,20 +28,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "seed:", err)
 		os.Exit(1)
 	}
-}
-
-// env is what the seed needs of the run template: each service's connection settings.
-type env struct {
-	apps map[string]map[string]string
-	home string
-}
-
-func (e env) get(app, key string) (string, error) {
-	v := e.apps[app][key]
-	if v == "" {
-		return "", fmt.Errorf("the run template gives app %s no %s", app, key)
-	}
-	return v, nil
 }
 
 func run(ctx context.Context, args []string) error {
@@ -61,56 +45,26 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	e := env{apps: map[string]map[string]string{}, home: *home}
+	apps := map[string]map[string]string{}
 	for _, a := range t.Apps {
-		e.apps[a.AppID] = a.Env
+		apps[a.AppID] = a.Env
 	}
 	size := campus.Full
 	if *small {
 		size = campus.Small
 	}
 	start := time.Now()
-	fmt.Printf("==> generating the campus (%d modules, %d students)\n", size.Modules, size.Students)
-	c := campus.Generate(size)
-	fmt.Printf("    %d faculties, %d programmes, %d modules, %d rooms, %d lecturers, %d sections, %d students\n",
-		len(c.Faculties), len(c.Programmes), len(c.Modules), len(c.Rooms), len(c.Lecturers), len(c.Sections), len(c.Students))
-
-	demo, err := demoPassword(*home)
+	res, err := seed.Run(ctx, seed.Options{Apps: apps, Home: *home, Size: size, Out: os.Stdout})
 	if err != nil {
 		return err
 	}
-	steps := []struct {
-		name string
-		do   func(context.Context, env, campus.Campus, *bar) error
-	}{
-		{"catalogue (subject)", seedCatalogue},
-		{"timetable (schedule)", seedTimetable},
-		{"students (student)", seedStudents},
-		{"accounts (identity)", func(ctx context.Context, e env, c campus.Campus, b *bar) error {
-			return seedAccounts(ctx, e, c, b, demo)
-		}},
+	fmt.Printf("==> seeded in %.1f s. Demo accounts, all with the password %s\n", time.Since(start).Seconds(), res.DemoPassword)
+	fmt.Println("    admin      administrator")
+	fmt.Println("    registry   registry staff")
+	fmt.Println("    lecturer   lecturer")
+	for _, s := range res.Campus.Students[:min(3, len(res.Campus.Students))] {
+		fmt.Printf("    %-10s student %s %s, year %d of %s\n", seed.Username(s), s.GivenName, s.FamilyName, s.Year, s.Programme)
 	}
-	for _, s := range steps {
-		fmt.Printf("==> %s\n", s.name)
-		b := newBar(s.name)
-		if err := s.do(ctx, e, c, b); err != nil {
-			if errors.Is(err, errSkipped) {
-				b.done("skipped: " + strings.TrimPrefix(err.Error(), errSkipped.Error()+": "))
-				continue
-			}
-			return fmt.Errorf("%s: %w", s.name, err)
-		}
-		b.done("")
-	}
-	fmt.Printf("==> seeded in %.1f s. Demo accounts (password for all: %s):\n", time.Since(start).Seconds(), demo.plain)
-	fmt.Println("    registry staff   registry@registrar.example   → username: registry")
-	fmt.Println("    administrator    admin                        → username: admin")
-	fmt.Println("    lecturer         lecturer                     → username: lecturer")
-	for _, s := range c.Students[:min(3, len(c.Students))] {
-		fmt.Printf("    student          %s %-10s year %d, %s → username: %s\n", s.GivenName, s.FamilyName, s.Year, s.Programme, strings.ToLower(s.Number))
-	}
-	fmt.Println("    (the seeded events reach the read models within a minute while `make run` is up)")
+	fmt.Println("    log in at http://127.0.0.1:21100 while `make run` is up; the seeded events reach the read models within a minute")
 	return nil
 }
-
-var errSkipped = errors.New("skipped")

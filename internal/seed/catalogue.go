@@ -1,18 +1,19 @@
-package main
+package seed
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/registrar-edu/registrar/internal/campus"
 )
 
 // seedCatalogue writes programmes and modules through the subject service's adapter.
 func seedCatalogue(ctx context.Context, e env, c campus.Campus, b *bar) error {
-	return errSkipped
+	return fmt.Errorf("%w: the subject service has no importer yet", errSkipped)
 }
 
 // seedTimetable writes semesters, rooms, lecturers and sections through the schedule
 // service's adapter.
 func seedTimetable(ctx context.Context, e env, c campus.Campus, b *bar) error {
-	return errSkipped
+	return fmt.Errorf("%w: the schedule service has no importer yet", errSkipped)
 }

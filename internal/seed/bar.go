@@ -1,14 +1,15 @@
-package main
+package seed
 
 import (
 	"fmt"
-	"os"
+	"io"
 	"strings"
 	"time"
 )
 
 // bar is a one-line progress bar on the terminal.
 type bar struct {
+	out   io.Writer
 	name  string
 	total int
 	n     int
@@ -16,7 +17,7 @@ type bar struct {
 	last  time.Time
 }
 
-func newBar(name string) *bar { return &bar{name: name, start: time.Now()} }
+func newBar(out io.Writer, name string) *bar { return &bar{out: out, name: name, start: time.Now()} }
 
 func (b *bar) setTotal(n int) { b.total = n }
 
@@ -32,17 +33,17 @@ func (b *bar) add(n int) {
 	if b.total > 0 {
 		filled = min(width, b.n*width/b.total)
 	}
-	fmt.Fprintf(os.Stdout, "\r    [%s%s] %d/%d", strings.Repeat("#", filled), strings.Repeat(".", width-filled), b.n, b.total)
+	fmt.Fprintf(b.out, "\r    [%s%s] %d/%d", strings.Repeat("#", filled), strings.Repeat(".", width-filled), b.n, b.total)
 }
 
 func (b *bar) done(note string) {
 	if b.total > 0 {
 		b.add(0)
-		fmt.Println()
+		fmt.Fprintln(b.out)
 	}
 	if note != "" {
-		fmt.Printf("    %s\n", note)
+		fmt.Fprintf(b.out, "    %s\n", note)
 		return
 	}
-	fmt.Printf("    done in %.1f s\n", time.Since(b.start).Seconds())
+	fmt.Fprintf(b.out, "    done in %.1f s\n", time.Since(b.start).Seconds())
 }

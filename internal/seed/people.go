@@ -1,4 +1,4 @@
-package main
+package seed
 
 import (
 	"context"
@@ -134,7 +134,7 @@ func seedAccounts(ctx context.Context, e env, c campus.Campus, b *bar, demo pass
 		all = append(all, u)
 	}
 	for _, s := range c.Students {
-		u, err := identitydomain.NewUser(uuid.NewSHA1(uuid.MustParse(s.ID), []byte("account")).String(), strings.ToLower(s.Number),
+		u, err := identitydomain.NewUser(uuid.NewSHA1(uuid.MustParse(s.ID), []byte("account")).String(), Username(s),
 			demo.hash, "student", s.ID, now)
 		if err != nil {
 			return err
