@@ -262,7 +262,9 @@ func Generate(size Size) Campus {
 	for y := 1; y <= 4; y++ {
 		// Time tickets: final-year students register first.
 		aut.Windows = append(aut.Windows, Window{Year: y, OpensAt: opens.Add(time.Duration(4-y) * 24 * time.Hour), ClosesAt: aut.AddDropDeadline})
-		spr.Windows = append(spr.Windows, Window{Year: y, OpensAt: opens.AddDate(0, 4, 0).Add(time.Duration(4-y) * 24 * time.Hour), ClosesAt: spr.AddDropDeadline})
+		// Spring registration is open through the winter (final years first).
+		spr.Windows = append(spr.Windows, Window{Year: y, OpensAt: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC).Add(time.Duration(4-y) * 24 * time.Hour),
+			ClosesAt: spr.AddDropDeadline})
 	}
 	c.Semesters = []Semester{aut, spr}
 

@@ -11,9 +11,3 @@ import (
 func seedCatalogue(ctx context.Context, e env, c campus.Campus, b *bar) error {
 	return fmt.Errorf("%w: the subject service has no importer yet", errSkipped)
 }
-
-// seedTimetable writes semesters, rooms, lecturers and sections through the schedule
-// service's adapter.
-func seedTimetable(ctx context.Context, e env, c campus.Campus, b *bar) error {
-	return fmt.Errorf("%w: the schedule service has no importer yet", errSkipped)
-}
