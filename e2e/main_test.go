@@ -24,7 +24,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/registrar-edu/registrar/internal/campus"
 	"github.com/registrar-edu/registrar/internal/devstack"
+	"github.com/registrar-edu/registrar/internal/seed"
 )
 
 const (
@@ -41,6 +43,8 @@ var (
 	// studentDB reads the student app's tables directly, to prove what was (not) written.
 	studentDB *pgxpool.Pool
 	client    = &http.Client{Timeout: 30 * time.Second}
+	// seeded is the small campus TestMain writes through the services' adapters.
+	seeded seed.Result
 )
 
 func TestMain(m *testing.M) {
@@ -120,6 +124,16 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer closeAccounts()
+
+	apps := map[string]map[string]string{}
+	for _, a := range opts.Apps() {
+		apps[a.AppID] = a.Env
+	}
+	seeded, err = seed.Run(ctx, seed.Options{Apps: apps, Home: home, Size: campus.Small})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: seed the small campus:", err)
+		return 1
+	}
 
 	code := m.Run()
 	if code != 0 {
