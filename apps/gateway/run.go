@@ -10,7 +10,6 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/registrar-edu/registrar/internal/platform/config"
-	"github.com/registrar-edu/registrar/internal/platform/daprx"
 	"github.com/registrar-edu/registrar/internal/platform/server"
 )
 
@@ -36,16 +35,14 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	srv := server.New(cfg.Base, stdout)
 	srv.Log.Info("starting", "config", cfg)
 
-	sidecar := daprx.NewSidecar(cfg.DaprHTTPPort, cfg.DaprGRPCPort, srv.Log)
+	sidecar := srv.Sidecar()
 	defer sidecar.Close()
-	srv.Go(sidecar.Connect)
 	base, err := url.Parse(sidecar.HTTPBase())
 	if err != nil {
 		return err
 	}
 	keys := &keySet{url: sidecar.HTTPBase() + "/v1.0/invoke/identity/method/.well-known/jwks.json",
 		client: &http.Client{Timeout: 5 * time.Second}, minRefresh: 10 * time.Second}
-	srv.Health.Add("sidecar", sidecar.Check)
 	srv.Health.Add("identity-keys", keys.Check)
 
 	g := &gate{

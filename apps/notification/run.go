@@ -8,7 +8,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/registrar-edu/registrar/internal/platform/config"
-	"github.com/registrar-edu/registrar/internal/platform/daprx"
 	"github.com/registrar-edu/registrar/internal/platform/dedupe"
 	"github.com/registrar-edu/registrar/internal/platform/server"
 )
@@ -28,10 +27,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	srv := server.New(cfg.Base, stdout)
 	srv.Log.Info("starting", "config", cfg)
 
-	sidecar := daprx.NewSidecar(cfg.DaprHTTPPort, cfg.DaprGRPCPort, srv.Log)
+	sidecar := srv.Sidecar()
 	defer sidecar.Close()
-	srv.Health.Add("sidecar", sidecar.Check)
-	srv.Go(sidecar.Connect)
 
 	stateClient := func(ctx context.Context) (dedupe.StateClient, error) { return sidecar.Client(ctx) }
 	h := &welcomes{

@@ -2,19 +2,6 @@
 // lecturers, sections, timetables and the seat inventory.
 package main
 
-import (
-	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
-)
+import "github.com/registrar-edu/registrar/internal/platform/server"
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "schedule:", err)
-		os.Exit(1)
-	}
-}
+func main() { server.Main("schedule", run) }

@@ -12,9 +12,6 @@ import (
 	"github.com/registrar-edu/registrar/apps/schedule/app"
 	"github.com/registrar-edu/registrar/apps/schedule/ports"
 	"github.com/registrar-edu/registrar/internal/platform/config"
-	"github.com/registrar-edu/registrar/internal/platform/daprx"
-	"github.com/registrar-edu/registrar/internal/platform/outbox"
-	"github.com/registrar-edu/registrar/internal/platform/pgdb"
 	"github.com/registrar-edu/registrar/internal/platform/server"
 )
 
@@ -41,14 +38,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	srv := server.New(cfg.Base, stdout)
 	srv.Log.Info("starting", "config", cfg)
 
-	pool, err := pgdb.Open(ctx, cfg.DatabaseURL.Reveal(), adapters.Migrations())
+	pool, err := srv.Postgres(ctx, cfg.DatabaseURL.Reveal(), adapters.Migrations())
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := outbox.Migrate(ctx, pool); err != nil {
-		return err
-	}
 	redisOpts, err := redis.ParseURL(cfg.RedisURL.Reveal())
 	if err != nil {
 		return fmt.Errorf("parse REDIS_URL: %w", err)
@@ -56,22 +50,17 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	rdb := redis.NewClient(redisOpts)
 	defer rdb.Close()
 
-	sidecar := daprx.NewSidecar(cfg.DaprHTTPPort, cfg.DaprGRPCPort, srv.Log)
+	sidecar := srv.Sidecar()
 	defer sidecar.Close()
-	srv.Health.Add("database", pgdb.Check(pool))
 	srv.Health.Add("redis", adapters.RedisCheck(rdb))
-	srv.Health.Add("sidecar", sidecar.Check)
 
-	relay := &outbox.Relay{Pool: pool, Publisher: &daprx.Publisher{Sidecar: sidecar, PubSub: cfg.PubSub}, Log: srv.Log}
-	relay.RegisterMetrics(srv.Metrics)
+	srv.RelayOutbox(pool, sidecar, cfg.PubSub)
 
 	svc := app.NewService(&adapters.PostgresTimetable{Pool: pool}, &adapters.PostgresSeats{Pool: pool},
 		&adapters.RedisSeatGate{Client: rdb, Prefix: cfg.SeatGatePrefix, FullTTL: cfg.SeatGateFullTTL},
 		srv.Log, app.NewMetrics(srv.Metrics), cfg.HoldConcurrency)
 	svc.ReapInterval = cfg.ReapInterval
 
-	srv.Go(sidecar.Connect)
-	srv.Go(relay.Run)
 	srv.Go(svc.RunReaper)
 	routes(srv, &ports.HTTP{Service: svc, Validator: srv.Validator, Log: srv.Log})
 	return srv.Serve(ctx)

@@ -9,9 +9,6 @@ import (
 	"github.com/registrar-edu/registrar/apps/student/app"
 	"github.com/registrar-edu/registrar/apps/student/ports"
 	"github.com/registrar-edu/registrar/internal/platform/config"
-	"github.com/registrar-edu/registrar/internal/platform/daprx"
-	"github.com/registrar-edu/registrar/internal/platform/outbox"
-	"github.com/registrar-edu/registrar/internal/platform/pgdb"
 	"github.com/registrar-edu/registrar/internal/platform/server"
 )
 
@@ -34,25 +31,17 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	srv := server.New(cfg.Base, stdout)
 	srv.Log.Info("starting", "config", cfg)
 
-	pool, err := pgdb.Open(ctx, cfg.DatabaseURL.Reveal(), adapters.Migrations())
+	pool, err := srv.Postgres(ctx, cfg.DatabaseURL.Reveal(), adapters.Migrations())
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if err := outbox.Migrate(ctx, pool); err != nil {
-		return err
-	}
-	sidecar := daprx.NewSidecar(cfg.DaprHTTPPort, cfg.DaprGRPCPort, srv.Log)
+	sidecar := srv.Sidecar()
 	defer sidecar.Close()
 	cipher := &adapters.FieldCipher{}
-	srv.Health.Add("database", pgdb.Check(pool))
-	srv.Health.Add("sidecar", sidecar.Check)
 	srv.Health.Add("pii-keys", func(context.Context) error { return cipher.Ready() })
 
-	relay := &outbox.Relay{Pool: pool, Publisher: &daprx.Publisher{Sidecar: sidecar, PubSub: cfg.PubSub}, Log: srv.Log}
-	relay.RegisterMetrics(srv.Metrics)
-	srv.Go(sidecar.Connect)
-	srv.Go(relay.Run)
+	srv.RelayOutbox(pool, sidecar, cfg.PubSub)
 	srv.Go(func(ctx context.Context) error {
 		return sidecar.WatchSecret(ctx, cfg.SecretStore, cfg.PIIKeysRef, cfg.KeyReload, cipher.SetKeys)
 	})

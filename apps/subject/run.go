@@ -39,16 +39,14 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err := adapters.EnsureIndexes(ctx, db); err != nil {
 		return err
 	}
-	sidecar := daprx.NewSidecar(cfg.DaprHTTPPort, cfg.DaprGRPCPort, srv.Log)
+	sidecar := srv.Sidecar()
 	defer sidecar.Close()
 	srv.Health.Add("database", mongodb.Check(client))
-	srv.Health.Add("sidecar", sidecar.Check)
 
 	lock := &adapters.MongoLock{DB: db}
 	relay := app.NewRelay(&adapters.MongoOutbox{DB: db, Lock: lock},
 		&daprx.Publisher{Sidecar: sidecar, PubSub: cfg.PubSub}, srv.Log)
 	relay.RegisterMetrics(srv.Metrics)
-	srv.Go(sidecar.Connect)
 	srv.Go(relay.Run)
 
 	svc := &app.Service{Modules: &adapters.MongoModules{DB: db}, Programmes: &adapters.MongoProgrammes{DB: db},

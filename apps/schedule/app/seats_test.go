@@ -27,7 +27,9 @@ func (f *fakeSeats) Hold(_ context.Context, s, r string, ttl time.Duration) (app
 	return f.hold(s, r, ttl)
 }
 
-func (f *fakeSeats) Release(_ context.Context, r string) (domain.Hold, bool, error) { return f.release(r) }
+func (f *fakeSeats) Release(_ context.Context, r string) (domain.Hold, bool, error) {
+	return f.release(r)
+}
 
 type fakeGate struct {
 	check    func() (app.GateState, error)

@@ -10,7 +10,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -109,4 +112,16 @@ func (a *App) Serve(ctx context.Context) error {
 		err = nil
 	}
 	return err
+}
+
+// Main is every app's main: it runs run with the process environment until SIGINT or
+// SIGTERM, and exits non-zero if it fails.
+func Main(name string, run func(ctx context.Context, getenv func(string) string, stdout io.Writer) error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		stop()
+		os.Exit(1)
+	}
 }
