@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -16,6 +17,7 @@ import (
 	"github.com/registrar-edu/registrar/apps/schedule/app"
 	"github.com/registrar-edu/registrar/apps/schedule/domain"
 	"github.com/registrar-edu/registrar/internal/platform/errs"
+	"github.com/registrar-edu/registrar/internal/platform/outbox"
 )
 
 //go:embed migrations/*.sql
@@ -27,10 +29,21 @@ func Migrations() fs.FS {
 	return sub
 }
 
-// PostgresTimetable stores semesters, rooms, lecturers and sections in PostgreSQL.
-type PostgresTimetable struct{ Pool *pgxpool.Pool }
+// PostgresTimetable stores semesters, rooms, lecturers and sections in PostgreSQL. A new
+// semester or section and its event (outbox) are written in one transaction.
+type PostgresTimetable struct {
+	Pool *pgxpool.Pool
+	Now  func() time.Time
+}
 
 var _ app.Timetable = (*PostgresTimetable)(nil)
+
+func (p *PostgresTimetable) now() time.Time {
+	if p.Now == nil {
+		return time.Now()
+	}
+	return p.Now()
+}
 
 func pgCode(err error) (string, string) {
 	var pgErr *pgconn.PgError
@@ -40,7 +53,7 @@ func pgCode(err error) (string, string) {
 	return "", ""
 }
 
-// CreateSemester inserts a semester and its registration windows.
+// CreateSemester inserts a semester, its registration windows and its SemesterCreated event.
 func (p *PostgresTimetable) CreateSemester(ctx context.Context, s domain.Semester) error {
 	return pgx.BeginFunc(ctx, p.Pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO semesters (code, term, starts_on, ends_on, add_drop_deadline)
@@ -58,7 +71,9 @@ func (p *PostgresTimetable) CreateSemester(ctx context.Context, s domain.Semeste
 				return fmt.Errorf("insert registration window: %w", err)
 			}
 		}
-		return nil
+		_, err = outbox.Add(ctx, tx, outbox.Event{Topic: domain.TopicSemesters, Type: domain.EventSemesterCreatedV1,
+			AggregateID: s.Code, Data: s.Created(p.now())})
+		return err
 	})
 }
 
@@ -195,8 +210,8 @@ func (p *PostgresTimetable) lecturers(ctx context.Context, q querier, id string)
 	return list, nil
 }
 
-// CreateSection checks the section's placement and writes it, its timeslots and its free
-// seats in one transaction. The semester, room and lecturer rows are read FOR SHARE so they
+// CreateSection checks the section's placement and writes it, its timeslots, its free seats
+// and its SectionCreated event in one transaction. The semester, room and lecturer rows are read FOR SHARE so they
 // cannot change underneath the check; double booking is refused by the exclusion
 // constraints of section_timeslots, which also settle two concurrent creates.
 func (p *PostgresTimetable) CreateSection(ctx context.Context, s domain.Section) error {
@@ -267,7 +282,9 @@ func (p *PostgresTimetable) CreateSection(ctx context.Context, s domain.Section)
 			s.ID, s.Capacity); err != nil {
 			return fmt.Errorf("insert seats: %w", err)
 		}
-		return nil
+		_, err = outbox.Add(ctx, tx, outbox.Event{Topic: domain.TopicSections, Type: domain.EventSectionCreatedV1,
+			AggregateID: s.ID, Data: s.Created(p.now())})
+		return err
 	})
 }
 
