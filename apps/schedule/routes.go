@@ -8,8 +8,9 @@ import (
 )
 
 // routes lists every HTTP route of the schedule app. /api/v1 is the public timetable API
-// (the gateway forwards it); /internal/v1 is the seat inventory, for the registration app
-// only (its Dapr access-control policy says so).
+// (the gateway forwards it); /internal/v1 is the seat inventory and the read-model feeds,
+// for the registration app only (its Dapr access-control policy says so; the gateway never
+// forwards /internal paths), so these handlers expect no user principal.
 func routes(srv *server.App, h *ports.HTTP) {
 	api := srv.Router.PathPrefix("/api/v1").Subrouter()
 	api.HandleFunc("/semesters", h.CreateSemester).Methods(http.MethodPost)
@@ -29,4 +30,6 @@ func routes(srv *server.App, h *ports.HTTP) {
 	internal.HandleFunc("/holds/{registrationId}", h.GetHold).Methods(http.MethodGet)
 	internal.HandleFunc("/holds/{registrationId}", h.ReleaseHold).Methods(http.MethodDelete)
 	internal.HandleFunc("/holds/{registrationId}/confirm", h.ConfirmHold).Methods(http.MethodPost)
+	internal.HandleFunc("/read-model/sections", h.ReadModelSections).Methods(http.MethodGet)
+	internal.HandleFunc("/read-model/semesters", h.ReadModelSemesters).Methods(http.MethodGet)
 }

@@ -373,8 +373,22 @@ func (p *PostgresTimetable) ListSections(ctx context.Context, q app.SectionQuery
 
 // Sections loads the given sections with their timeslots.
 func (p *PostgresTimetable) Sections(ctx context.Context, ids []string) ([]domain.Section, error) {
+	return p.sections(ctx, `WHERE id = ANY($1::uuid[])`, ids)
+}
+
+// SectionsAfter loads up to limit sections with their timeslots in id order, after the
+// given id: two queries per page, through the primary keys.
+func (p *PostgresTimetable) SectionsAfter(ctx context.Context, after string, limit int) ([]domain.Section, error) {
+	var from *string
+	if after != "" {
+		from = &after
+	}
+	return p.sections(ctx, `WHERE $1::uuid IS NULL OR id > $1::uuid ORDER BY id LIMIT $2`, from, limit)
+}
+
+func (p *PostgresTimetable) sections(ctx context.Context, where string, args ...any) ([]domain.Section, error) {
 	rows, err := p.Pool.Query(ctx, `SELECT id::text, module_code, semester_code, capacity, coalesce(lecturer_id::text, ''),
-		room_code, version FROM sections WHERE id = ANY($1::uuid[])`, ids)
+		room_code, version FROM sections `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("select sections: %w", err)
 	}
@@ -384,6 +398,10 @@ func (p *PostgresTimetable) Sections(ctx context.Context, ids []string) ([]domai
 	})
 	if err != nil || len(list) == 0 {
 		return list, err
+	}
+	ids := make([]string, len(list))
+	for i, s := range list {
+		ids[i] = s.ID
 	}
 	slots, err := p.timeslots(ctx, ids)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/registrar-edu/registrar/apps/schedule/domain"
 	"github.com/registrar-edu/registrar/internal/platform/errs"
+	"github.com/registrar-edu/registrar/internal/platform/page"
 )
 
 // Timetable stores semesters, rooms, lecturers and sections.
@@ -34,6 +35,9 @@ type Timetable interface {
 	ListSections(ctx context.Context, q SectionQuery) ([]domain.SectionSeats, error)
 	// Sections loads the given sections; missing ones are simply absent from the result.
 	Sections(ctx context.Context, ids []string) ([]domain.Section, error)
+	// SectionsAfter loads up to limit sections with their timeslots, ordered by id, whose id
+	// sorts after after ("" = from the first).
+	SectionsAfter(ctx context.Context, after string, limit int) ([]domain.Section, error)
 }
 
 // SectionQuery filters and pages the section listing.
@@ -273,6 +277,22 @@ func (s *Service) ListSections(ctx context.Context, q SectionQuery) ([]domain.Se
 		return nil, fmt.Errorf("list sections: %w", err)
 	}
 	return list, nil
+}
+
+// SectionFeed returns a page of every section (without seat counts), ordered by id: the
+// feed the registration app fills its section read model from.
+func (s *Service) SectionFeed(ctx context.Context, r page.Request) (page.Page[domain.Section], error) {
+	r = r.Normalised()
+	if r.After != "" {
+		if err := invalidID("after", r.After); err != nil {
+			return page.Page[domain.Section]{}, err
+		}
+	}
+	rows, err := s.Timetable.SectionsAfter(ctx, r.After, r.Limit+1)
+	if err != nil {
+		return page.Page[domain.Section]{}, fmt.Errorf("section feed after %q: %w", r.After, err)
+	}
+	return page.Of(r, rows, func(x domain.Section) string { return x.ID }), nil
 }
 
 // FindClashes returns the pairs among the given sections whose timeslots overlap.

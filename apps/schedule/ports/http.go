@@ -14,6 +14,7 @@ import (
 	"github.com/registrar-edu/registrar/apps/schedule/app"
 	"github.com/registrar-edu/registrar/apps/schedule/domain"
 	"github.com/registrar-edu/registrar/internal/platform/httpx"
+	"github.com/registrar-edu/registrar/internal/platform/page"
 )
 
 // HTTP serves the schedule API.
@@ -426,4 +427,63 @@ func (h *HTTP) ReleaseHold(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// SectionReadModel is one item of GET /internal/v1/read-model/sections: a section as the
+// registration app's read model keeps it (the facts of section.created.v1, no seat counts).
+type SectionReadModel struct {
+	ID         string                 `json:"id"`
+	ModuleCode string                 `json:"moduleCode"`
+	Semester   string                 `json:"semester"`
+	Capacity   int                    `json:"capacity"`
+	LecturerID string                 `json:"lecturerId"` // "" while unassigned
+	RoomCode   string                 `json:"roomCode"`
+	Timeslots  []domain.TimeslotFacts `json:"timeslots"`
+}
+
+// ReadModelSections handles GET /internal/v1/read-model/sections?after=&limit=: every
+// section, ordered by id, {items, next}; next is "" on the last page.
+func (h *HTTP) ReadModelSections(w http.ResponseWriter, r *http.Request) {
+	req, err := page.Parse(r.URL.Query())
+	if err != nil {
+		httpx.WriteError(w, r, h.Log, err)
+		return
+	}
+	p, err := h.Service.SectionFeed(r.Context(), req)
+	if err != nil {
+		httpx.WriteError(w, r, h.Log, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, page.Map(p, func(s domain.Section) SectionReadModel {
+		return SectionReadModel{ID: s.ID, ModuleCode: s.ModuleCode, Semester: s.Semester, Capacity: s.Capacity,
+			LecturerID: s.LecturerID, RoomCode: s.RoomCode, Timeslots: domain.TimeslotsFacts(s.Timeslots)}
+	}))
+}
+
+// SemesterReadModel is one item of GET /internal/v1/read-model/semesters: the facts of
+// semester.created.v1. AddDropDeadline is the instant add/drop closes (exclusive), the
+// midnight after the inclusive deadline date the public API shows.
+type SemesterReadModel struct {
+	Code            string               `json:"code"`
+	Term            domain.Term          `json:"term"`
+	StartsOn        string               `json:"startsOn"`
+	EndsOn          string               `json:"endsOn"`
+	AddDropDeadline time.Time            `json:"addDropDeadline"`
+	Windows         []domain.WindowFacts `json:"windows"`
+}
+
+// ReadModelSemesters handles GET /internal/v1/read-model/semesters: every semester, newest
+// first, in one answer ({items}; a campus has a few semesters a year).
+func (h *HTTP) ReadModelSemesters(w http.ResponseWriter, r *http.Request) {
+	list, err := h.Service.ListSemesters(r.Context())
+	if err != nil {
+		httpx.WriteError(w, r, h.Log, err)
+		return
+	}
+	out := make([]SemesterReadModel, len(list))
+	for i, s := range list {
+		out[i] = SemesterReadModel{Code: s.Code, Term: s.Term, StartsOn: s.StartsOn.Format(domain.DateLayout),
+			EndsOn: s.EndsOn.Format(domain.DateLayout), AddDropDeadline: s.AddDropCloses().UTC(), Windows: s.WindowsFacts()}
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out})
 }
