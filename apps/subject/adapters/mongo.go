@@ -172,9 +172,12 @@ func (s *MongoModules) Find(ctx context.Context, code string) (domain.Module, bo
 	return d.toModule(), true, nil
 }
 
-// List returns live modules matching q, ordered by code.
+// List returns modules matching q, ordered by code; tombstones only when q.IncludeDeleted.
 func (s *MongoModules) List(ctx context.Context, q app.ModuleQuery) ([]domain.Module, error) {
-	filter := bson.D{{Key: "deleted", Value: false}}
+	filter := bson.D{}
+	if !q.IncludeDeleted {
+		filter = append(filter, bson.E{Key: "deleted", Value: false})
+	}
 	if q.Programme != "" {
 		filter = append(filter, bson.E{Key: "programmes", Value: q.Programme})
 	}

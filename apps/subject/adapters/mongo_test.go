@@ -353,3 +353,54 @@ func TestMongoProgrammes(t *testing.T) {
 		t.Fatalf("list %+v %v", list, err)
 	}
 }
+
+// List pages by code after a cursor, and shows tombstones only to the read-model feed.
+func TestMongoModulesListPagesAndShowsTombstonesOnRequest(t *testing.T) {
+	ctx := context.Background()
+	db := mongotest.NewDB(t)
+	repo := &adapters.MongoModules{DB: db}
+	codes := []string{"MA101", "CS101", "EE101", "CS102", "BI101"}
+	for i, c := range codes {
+		if err := repo.Insert(ctx, module(t, c, 4, nil, []domain.Term{domain.TermAutumn}, nil), event("e"+c+string(rune('0'+i)), domain.EventSubjectCreatedV1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, _, _ := repo.Find(ctx, "CS102")
+	tomb, err := m.Delete(t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := repo.Replace(ctx, tomb, m.Version, event("del", domain.EventSubjectDeletedV1)); err != nil {
+		t.Fatal(err)
+	}
+	list := func(q app.ModuleQuery) []string {
+		t.Helper()
+		got, err := repo.List(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range got {
+			c := m.Code
+			if m.Deleted {
+				c += "†"
+			}
+			out = append(out, c)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		q    app.ModuleQuery
+		want []string
+	}{
+		{app.ModuleQuery{Limit: 10}, []string{"BI101", "CS101", "EE101", "MA101"}},
+		{app.ModuleQuery{Limit: 10, IncludeDeleted: true}, []string{"BI101", "CS101", "CS102†", "EE101", "MA101"}},
+		{app.ModuleQuery{Limit: 2, IncludeDeleted: true, After: "CS101"}, []string{"CS102†", "EE101"}},
+		{app.ModuleQuery{Limit: 2, IncludeDeleted: true, After: "EE101"}, []string{"MA101"}},
+		{app.ModuleQuery{Limit: 2, IncludeDeleted: true, After: "MA101"}, nil},
+	} {
+		if got := list(c.q); !slices.Equal(got, c.want) {
+			t.Errorf("%+v: %v, want %v", c.q, got, c.want)
+		}
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/registrar-edu/registrar/apps/subject/domain"
 	"github.com/registrar-edu/registrar/internal/platform/errs"
+	"github.com/registrar-edu/registrar/internal/platform/page"
 )
 
 // PendingEvent is an event stored inside the document whose change it announces, written in
@@ -34,7 +35,8 @@ type Modules interface {
 	// Find returns the module with code, tombstones included; found is false only when the
 	// code was never used.
 	Find(ctx context.Context, code string) (m domain.Module, found bool, err error)
-	// List returns live modules matching q, ordered by code.
+	// List returns modules matching q, ordered by code: live ones, and tombstones too when
+	// q.IncludeDeleted.
 	List(ctx context.Context, q ModuleQuery) ([]domain.Module, error)
 	// Insert stores a new module with ev pending; an existing code is a Conflict.
 	Insert(ctx context.Context, m domain.Module, ev PendingEvent) error
@@ -52,6 +54,8 @@ type ModuleQuery struct {
 	Term      domain.Term
 	After     string // code to continue after
 	Limit     int
+	// IncludeDeleted lists tombstones too (the read-model feed, so consumers drop them).
+	IncludeDeleted bool
 }
 
 // Programmes stores programmes.
@@ -232,6 +236,18 @@ func (s *Service) ListModules(ctx context.Context, q ModuleQuery) ([]domain.Modu
 		return nil, fmt.Errorf("list modules: %w", err)
 	}
 	return list, nil
+}
+
+// ModuleFeed returns a page of every module, tombstones included, ordered by code: the
+// feed the registration app fills its module read model from (a tombstone tells it to drop
+// the module).
+func (s *Service) ModuleFeed(ctx context.Context, r page.Request) (page.Page[domain.Module], error) {
+	r = r.Normalised()
+	rows, err := s.Modules.List(ctx, ModuleQuery{After: r.After, Limit: r.Limit + 1, IncludeDeleted: true})
+	if err != nil {
+		return page.Page[domain.Module]{}, fmt.Errorf("module feed after %q: %w", r.After, err)
+	}
+	return page.Of(r, rows, func(m domain.Module) string { return m.Code }), nil
 }
 
 // CreateProgramme adds a programme. Its curriculum must name live modules only.

@@ -13,6 +13,7 @@ import (
 	"github.com/registrar-edu/registrar/apps/subject/domain"
 	"github.com/registrar-edu/registrar/internal/platform/errs"
 	"github.com/registrar-edu/registrar/internal/platform/httpx"
+	"github.com/registrar-edu/registrar/internal/platform/page"
 )
 
 // HTTP serves the catalogue API.
@@ -278,4 +279,45 @@ func (h *HTTP) ListProgrammes(w http.ResponseWriter, r *http.Request) {
 		out = append(out, toProgrammeResponse(p))
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// ModuleReadModel is one item of GET /internal/v1/read-model/modules: a module as the
+// registration app's read model keeps it. Prerequisites has the public API's tree shape (or
+// null); a tombstone (deleted: true) keeps its last facts and tells the consumer to drop it.
+type ModuleReadModel struct {
+	Code           string            `json:"code"`
+	Title          string            `json:"title"`
+	Credits        int               `json:"credits"`
+	Fee            MoneyBody         `json:"fee"`
+	Level          int               `json:"level"`
+	Programmes     []string          `json:"programmes"`
+	TermsOffered   []domain.Term     `json:"termsOffered"`
+	Prerequisites  *PrerequisiteBody `json:"prerequisites"`
+	CoRequisites   []string          `json:"coRequisites"`
+	AntiRequisites []string          `json:"antiRequisites"`
+	Version        int               `json:"version"`
+	Deleted        bool              `json:"deleted"`
+}
+
+func toModuleReadModel(m domain.Module) ModuleReadModel {
+	r := toModuleResponse(m)
+	return ModuleReadModel{Code: r.Code, Title: r.Title, Credits: r.Credits, Fee: r.Fee, Level: r.Level,
+		Programmes: r.Programmes, TermsOffered: r.TermsOffered, Prerequisites: r.Prerequisites,
+		CoRequisites: r.CoRequisites, AntiRequisites: r.AntiRequisites, Version: r.Version, Deleted: m.Deleted}
+}
+
+// ReadModelModules handles GET /internal/v1/read-model/modules?after=&limit=: every module,
+// tombstones included, ordered by code, {items, next}; next is "" on the last page.
+func (h *HTTP) ReadModelModules(w http.ResponseWriter, r *http.Request) {
+	req, err := page.Parse(r.URL.Query())
+	if err != nil {
+		httpx.WriteError(w, r, h.Log, err)
+		return
+	}
+	p, err := h.Service.ModuleFeed(r.Context(), req)
+	if err != nil {
+		httpx.WriteError(w, r, h.Log, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, page.Map(p, toModuleReadModel))
 }

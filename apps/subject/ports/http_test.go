@@ -67,6 +67,7 @@ func newFixture(t *testing.T) *fixture {
 	api.HandleFunc("/programmes", h.ListProgrammes).Methods(http.MethodGet)
 	api.HandleFunc("/programmes", h.CreateProgramme).Methods(http.MethodPost)
 	api.HandleFunc("/programmes/{code}", h.GetProgramme).Methods(http.MethodGet)
+	r.HandleFunc("/internal/v1/read-model/modules", h.ReadModelModules).Methods(http.MethodGet)
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	return &fixture{db: db, svc: svc, relay: relay, pub: pub, srv: srv}
