@@ -8,7 +8,9 @@ import (
 )
 
 // routes lists every HTTP route of the student app. /events/… are the paths the
-// declarative subscriptions in components/ deliver to.
+// declarative subscriptions in components/ deliver to; /internal/v1 is the read-model feed
+// for the registration app only (its Dapr access-control policy says so; the gateway never
+// forwards /internal paths).
 func routes(srv *server.App, h *ports.HTTP) {
 	srv.Router.HandleFunc("/events/student-changed", h.OnStudentChanged).Methods(http.MethodPost)
 	api := srv.Router.PathPrefix("/api/v1").Subrouter()
@@ -22,4 +24,7 @@ func routes(srv *server.App, h *ports.HTTP) {
 	api.HandleFunc("/students/{id}/holds", h.Holds).Methods(http.MethodGet)
 	api.HandleFunc("/students/{id}/holds", h.PlaceHold).Methods(http.MethodPost)
 	api.HandleFunc("/students/{id}/holds/{holdId}", h.LiftHold).Methods(http.MethodDelete)
+
+	internal := srv.Router.PathPrefix("/internal/v1").Subrouter()
+	internal.HandleFunc("/read-model/students", h.ReadModelStudents).Methods(http.MethodGet)
 }

@@ -267,3 +267,56 @@ func (p *PostgresStudents) Holds(ctx context.Context, id string) ([]domain.Hold,
 		return h, err
 	})
 }
+
+// SummariesAfter builds a page of summaries in two queries, whatever the page size: the
+// students with their active hold counts, then all their completed modules. Both run in
+// one read-only repeatable-read transaction, so each summary's version matches its history
+// and holds.
+func (p *PostgresStudents) SummariesAfter(ctx context.Context, after string, limit int) ([]app.Summary, error) {
+	var from *string
+	if after != "" {
+		from = &after
+	}
+	var out []app.Summary
+	err := pgx.BeginTxFunc(ctx, p.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT s.id::text, s.programme, s.year_of_study, s.version,
+				count(h.id) FILTER (WHERE h.kind = 'blocking'), count(h.id) FILTER (WHERE h.kind = 'warning')
+			FROM (SELECT id, programme, year_of_study, version FROM students
+				WHERE $1::uuid IS NULL OR id > $1::uuid ORDER BY id LIMIT $2) s
+			LEFT JOIN student_holds h ON h.student_id = s.id AND h.lifted_at IS NULL
+			GROUP BY s.id, s.programme, s.year_of_study, s.version
+			ORDER BY s.id`, from, limit)
+		if err != nil {
+			return fmt.Errorf("select students: %w", err)
+		}
+		out, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (app.Summary, error) {
+			x := app.Summary{Completed: []app.CompletedEntry{}}
+			return x, r.Scan(&x.StudentID, &x.Programme, &x.YearOfStudy, &x.Version, &x.BlockingHolds, &x.WarningHolds)
+		})
+		if err != nil || len(out) == 0 {
+			return err
+		}
+		at := make(map[string]int, len(out))
+		ids := make([]string, len(out))
+		for i, x := range out {
+			at[x.StudentID], ids[i] = i, x.StudentID
+		}
+		rows, err = tx.Query(ctx, `SELECT student_id::text, module_code, grade, term, credits FROM student_history
+			WHERE student_id = ANY($1::uuid[]) ORDER BY student_id, term, module_code`, ids)
+		if err != nil {
+			return fmt.Errorf("select history: %w", err)
+		}
+		var id string
+		var c app.CompletedEntry
+		_, err = pgx.ForEachRow(rows, []any{&id, &c.ModuleCode, &c.Grade, &c.Term, &c.Credits}, func() error {
+			x := &out[at[id]]
+			x.Completed = append(x.Completed, c)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("scan history: %w", err)
+		}
+		return nil
+	})
+	return out, err
+}

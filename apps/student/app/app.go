@@ -11,6 +11,7 @@ import (
 
 	"github.com/registrar-edu/registrar/apps/student/domain"
 	"github.com/registrar-edu/registrar/internal/platform/errs"
+	"github.com/registrar-edu/registrar/internal/platform/page"
 )
 
 // Students stores student aggregates. Every change bumps the student's version and records
@@ -25,6 +26,9 @@ type Students interface {
 	PlaceHold(ctx context.Context, h domain.Hold) (domain.Student, error)
 	LiftHold(ctx context.Context, studentID, holdID string, at time.Time) (domain.Student, error)
 	Holds(ctx context.Context, studentID string) ([]domain.Hold, error)
+	// SummariesAfter builds the summaries of up to limit students, ordered by id, whose id
+	// sorts after after ("" = from the first), each from one consistent snapshot.
+	SummariesAfter(ctx context.Context, after string, limit int) ([]Summary, error)
 }
 
 // Summaries is the key-value read model of students (registration reads it).
@@ -261,4 +265,20 @@ func (s *Service) Summary(ctx context.Context, id string) (Summary, error) {
 		return Summary{}, err
 	}
 	return s.Summaries.Get(ctx, id)
+}
+
+// SummaryFeed returns a page of every student's summary (no personal data), ordered by id,
+// built from the database: the feed the registration app fills its student read model from.
+func (s *Service) SummaryFeed(ctx context.Context, r page.Request) (page.Page[Summary], error) {
+	r = r.Normalised()
+	if r.After != "" {
+		if _, err := uuid.Parse(r.After); err != nil {
+			return page.Page[Summary]{}, errs.InvalidFields("malformed after", errs.FieldError{Field: "after", Message: "must be a UUID"})
+		}
+	}
+	rows, err := s.Students.SummariesAfter(ctx, r.After, r.Limit+1)
+	if err != nil {
+		return page.Page[Summary]{}, fmt.Errorf("summary feed after %q: %w", r.After, err)
+	}
+	return page.Of(r, rows, func(x Summary) string { return x.StudentID }), nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/registrar-edu/registrar/internal/platform/errs"
 	"github.com/registrar-edu/registrar/internal/platform/events"
 	"github.com/registrar-edu/registrar/internal/platform/httpx"
+	"github.com/registrar-edu/registrar/internal/platform/page"
 )
 
 // HTTP serves the student API.
@@ -350,4 +351,22 @@ func (h *HTTP) OnStudentChanged(w http.ResponseWriter, r *http.Request) {
 	default:
 		events.Reply(w, events.Success)
 	}
+}
+
+// ReadModelStudents handles GET /internal/v1/read-model/students?after=&limit=: every
+// student's summary (programme, year, completed modules, active hold counts, version; no
+// personal data), ordered by id, {items, next}; next is "" on the last page. Only the
+// registration app reaches it (Dapr access control), so it expects no user principal.
+func (h *HTTP) ReadModelStudents(w http.ResponseWriter, r *http.Request) {
+	req, err := page.Parse(r.URL.Query())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p, err := h.Service.SummaryFeed(r.Context(), req)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, p)
 }
