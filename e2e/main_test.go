@@ -34,6 +34,8 @@ const (
 	controlBase = 22000
 	redisDB     = 9
 	vhost       = "registrar-e2e"
+	holdTTL     = 12 * time.Second
+	offerTTL    = 20 * time.Second
 )
 
 var (
@@ -45,6 +47,8 @@ var (
 	client    = &http.Client{Timeout: 30 * time.Second}
 	// seeded is the small campus TestMain writes through the services' adapters.
 	seeded seed.Result
+	// tap records every event published in the e2e vhost, from before the stack starts.
+	tap *eventTap
 )
 
 func TestMain(m *testing.M) {
@@ -102,6 +106,11 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer cleanup()
+	if tap, err = openEventTap(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer tap.Close()
 	stack, err = devstack.Up(ctx, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: stack did not come up:", err)
@@ -162,12 +171,21 @@ func isolate(t *devstack.Template) {
 			if k == "REGISTRAR_SECRET_REDIS_DB" {
 				v = fmt.Sprint(redisDB)
 			}
+			// The payment gateway binding points at the e2e simulator (paygate's shifted port).
+			if k == "REGISTRAR_SECRET_PAYMENTGATEWAY_URL" {
+				v = strings.Replace(v, ":21170", fmt.Sprintf(":%d", 21170+portOffset), 1)
+			}
 			env[k] = v
 		}
 	}
 	rewrite(t.Common.Env)
 	for i := range t.Apps {
 		rewrite(t.Apps[i].Env)
+		// Short holds and offers, so expiry and lapsed offers happen within a test.
+		if t.Apps[i].AppID == "registration" {
+			t.Apps[i].Env["HOLD_TTL"] = holdTTL.String()
+			t.Apps[i].Env["WAITLIST_OFFER_TTL"] = offerTTL.String()
+		}
 	}
 }
 
