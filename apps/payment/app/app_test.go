@@ -13,6 +13,7 @@ import (
 
 	"github.com/registrar-edu/registrar/apps/payment/app"
 	"github.com/registrar-edu/registrar/apps/payment/domain"
+	"github.com/registrar-edu/registrar/contracts"
 	"github.com/registrar-edu/registrar/internal/platform/errs"
 )
 
@@ -153,6 +154,10 @@ func (p *fakePublisher) Publish(_ context.Context, topic, id, typ string, data [
 		if err := p.fail(p.tries); err != nil {
 			return err
 		}
+	}
+	// Every event the app publishes must keep its published contract.
+	if err := contracts.Validate(typ, data); err != nil {
+		return fmt.Errorf("contract: %w", err)
 	}
 	var d domain.EventData
 	_ = json.Unmarshal(data, &d)
