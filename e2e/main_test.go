@@ -34,8 +34,6 @@ const (
 	controlBase = 22000
 	redisDB     = 9
 	vhost       = "registrar-e2e"
-	holdTTL     = 12 * time.Second
-	offerTTL    = 20 * time.Second
 )
 
 var (
@@ -171,21 +169,12 @@ func isolate(t *devstack.Template) {
 			if k == "REGISTRAR_SECRET_REDIS_DB" {
 				v = fmt.Sprint(redisDB)
 			}
-			// The payment gateway binding points at the e2e simulator (paygate's shifted port).
-			if k == "REGISTRAR_SECRET_PAYMENTGATEWAY_URL" {
-				v = strings.Replace(v, ":21170", fmt.Sprintf(":%d", 21170+portOffset), 1)
-			}
 			env[k] = v
 		}
 	}
 	rewrite(t.Common.Env)
 	for i := range t.Apps {
 		rewrite(t.Apps[i].Env)
-		// Short holds and offers, so expiry and lapsed offers happen within a test.
-		if t.Apps[i].AppID == "registration" {
-			t.Apps[i].Env["HOLD_TTL"] = holdTTL.String()
-			t.Apps[i].Env["WAITLIST_OFFER_TTL"] = offerTTL.String()
-		}
 	}
 }
 
