@@ -169,6 +169,10 @@ func isolate(t *devstack.Template) {
 			if k == "REGISTRAR_SECRET_REDIS_DB" {
 				v = fmt.Sprint(redisDB)
 			}
+			// The payment gateway binding points at the e2e simulator (paygate's shifted port).
+			if k == "REGISTRAR_SECRET_PAYMENTGATEWAY_URL" {
+				v = strings.Replace(v, ":21170", fmt.Sprintf(":%d", 21170+portOffset), 1)
+			}
 			env[k] = v
 		}
 	}
