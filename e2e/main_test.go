@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,6 +35,8 @@ const (
 	controlBase = 22000
 	redisDB     = 9
 	vhost       = "registrar-e2e"
+	holdTTL     = 12 * time.Second
+	offerTTL    = 20 * time.Second
 )
 
 var (
@@ -68,6 +71,24 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	isolate(t)
+	// One end-to-end run at a time per machine: they share ports, databases and the broker.
+	if err := os.MkdirAll(filepath.Join(home, "run"), 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	lock, err := os.OpenFile(filepath.Join(home, "run", "e2e.lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: another end-to-end run holds the machine; waiting for it")
+		if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
+	}
 	runDir := filepath.Join(home, "run", "e2e")
 	_ = os.RemoveAll(runDir)
 	opts = devstack.Options{Template: t, DaprBinDir: daprBin, RunDir: runDir,
@@ -179,6 +200,11 @@ func isolate(t *devstack.Template) {
 	rewrite(t.Common.Env)
 	for i := range t.Apps {
 		rewrite(t.Apps[i].Env)
+		// Short holds and offers, so expiry and lapsed offers happen within a test.
+		if t.Apps[i].AppID == "registration" {
+			t.Apps[i].Env["HOLD_TTL"] = holdTTL.String()
+			t.Apps[i].Env["WAITLIST_OFFER_TTL"] = offerTTL.String()
+		}
 	}
 }
 

@@ -27,6 +27,9 @@ type gate struct {
 	verifier *verifier
 	perIP    *limiter
 	perUser  *limiter
+	// perStaff is the budget of registry staff and admins, who work in bulk (enrolments,
+	// timetabling); students and lecturers share perUser's.
+	perStaff *limiter
 	log      *slog.Logger
 	now      func() time.Time
 }
@@ -57,7 +60,11 @@ func (g *gate) guard(p policy, next http.Handler) http.Handler {
 			httpx.WriteError(w, r, g.log, err)
 			return
 		}
-		if ok, wait := g.perUser.allow(who.UserID, now); !ok {
+		bucket := g.perUser
+		if who.Role.Staff() {
+			bucket = g.perStaff
+		}
+		if ok, wait := bucket.allow(who.UserID, now); !ok {
 			g.tooMany(w, r, wait, "user")
 			return
 		}

@@ -17,6 +17,8 @@ var (
 	staff    = policy{roles: []authz.Role{authz.Registry, authz.Admin}}
 	// ownerOrStaff: registry staff, or the student whose record the {id} variable names.
 	ownerOrStaff = policy{owner: "id", roles: []authz.Role{authz.Registry, authz.Admin}}
+	// students: registration is something a student does for themself.
+	students = policy{roles: []authz.Role{authz.Student}}
 )
 
 // routes lists every public route of the gateway, who may call it and the app behind it.
@@ -65,6 +67,17 @@ func routes(srv *server.App, g *gate, fwd *forwarder) {
 	handle("/api/v1/sections", staff, schedule, http.MethodPost)
 	handle("/api/v1/sections/clashes", signedIn, schedule, http.MethodPost)
 	handle("/api/v1/sections/{id}", signedIn, schedule, http.MethodGet)
+
+	// Registration checks ownership of each registration itself (ids are not in the path
+	// of the student they belong to).
+	registration := fwd.to("registration")
+	handle("/api/v1/registrations", students, registration, http.MethodPost, http.MethodGet)
+	handle("/api/v1/registrations/{id}", signedIn, registration, http.MethodGet, http.MethodDelete)
+	handle("/api/v1/registrations/{id}/payment", students, registration, http.MethodPost)
+	handle("/api/v1/waitlist", students, registration, http.MethodGet)
+	handle("/api/v1/waitlist/offers/{id}/accept", students, registration, http.MethodPost)
+	handle("/api/v1/waitlist/{sectionId}", students, registration, http.MethodDelete)
+	handle("/api/v1/overrides", staff, registration, http.MethodPost)
 }
 
 // me answers GET /api/v1/me: a student's own record from the student app, anyone else's

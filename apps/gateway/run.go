@@ -22,6 +22,8 @@ type Config struct {
 	ClockLeeway  time.Duration `env:"JWT_LEEWAY" envDefault:"30s"`
 	UserRPS      float64       `env:"RATE_USER_RPS" envDefault:"10"`
 	UserBurst    int           `env:"RATE_USER_BURST" envDefault:"20"`
+	StaffRPS     float64       `env:"RATE_STAFF_RPS" envDefault:"100"`
+	StaffBurst   int           `env:"RATE_STAFF_BURST" envDefault:"200"`
 	IPRPS        float64       `env:"RATE_IP_RPS" envDefault:"200"`
 	IPBurst      int           `env:"RATE_IP_BURST" envDefault:"400"`
 	CORSOrigins  []string      `env:"CORS_ORIGINS" envDefault:"http://127.0.0.1:21100,http://localhost:21100,http://localhost:5173"`
@@ -49,6 +51,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		verifier: &verifier{keys: keys, issuer: cfg.Issuer, audience: cfg.Audience, leeway: cfg.ClockLeeway, now: time.Now},
 		perIP:    newLimiter(cfg.IPRPS, cfg.IPBurst),
 		perUser:  newLimiter(cfg.UserRPS, cfg.UserBurst),
+		perStaff: newLimiter(cfg.StaffRPS, cfg.StaffBurst),
 		log:      srv.Log,
 		now:      time.Now,
 	}

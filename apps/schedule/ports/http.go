@@ -343,7 +343,7 @@ func (h *HTTP) FindClashes(w http.ResponseWriter, r *http.Request) {
 type HoldRequest struct {
 	SectionID      string `json:"sectionId" validate:"required,uuid"`
 	RegistrationID string `json:"registrationId" validate:"required,uuid"`
-	TTLSeconds     int    `json:"ttlSeconds" validate:"required,gte=1,lte=3600"`
+	TTLSeconds     int    `json:"ttlSeconds" validate:"required,gte=1,lte=172800"`
 }
 
 // HoldDTO is a held or confirmed seat.

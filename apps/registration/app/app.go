@@ -1,0 +1,393 @@
+// Package app holds the registration service's commands: register (with idempotency,
+// eligibility, seat hold or waitlist), pay, drop, leave a waitlist, and the steps the saga
+// and the waitlist promotion run. It declares the ports it needs; adapters provide them.
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/registrar-edu/registrar/apps/registration/domain"
+	"github.com/registrar-edu/registrar/internal/platform/errs"
+)
+
+// Answer is a stored reply to a registration request (replayed for a repeated key).
+type Answer struct {
+	Status   int             `json:"status"`
+	Body     json.RawMessage `json:"body"`
+	Location string          `json:"location,omitempty"`
+}
+
+// StoredAnswer is an idempotency record.
+type StoredAnswer struct {
+	RequestHash string
+	Answer      Answer
+}
+
+// AcceptTx is the transaction a registration request runs in: the idempotency key, the
+// student's registrations and the new rows are all in it.
+type AcceptTx interface {
+	StoredAnswer(ctx context.Context) (*StoredAnswer, error)
+	Eligibility(ctx context.Context, studentID, semester string, sectionIDs []string) (domain.Request, error)
+	WaitlistLength(ctx context.Context, sectionID string) (int, error)
+	// Insert writes a new registration, its timeline entry and its events; a pending one
+	// also gets its saga started by the outbox relay; a waitlisted one gets its position.
+	Insert(ctx context.Context, r *domain.Registration, paymentMethod string) error
+	StoreAnswer(ctx context.Context, hash string, a Answer) error
+}
+
+// TimelineEntry is one step in a registration's history.
+type TimelineEntry struct {
+	At     time.Time     `json:"at"`
+	Status domain.Status `json:"status"`
+	Note   string        `json:"note,omitempty"`
+}
+
+// Registrations stores registrations, waitlists, idempotency keys and read models.
+type Registrations interface {
+	// Accept runs fn in one transaction holding the student's key; ErrInProgress when
+	// another request holds the same key right now.
+	Accept(ctx context.Context, studentID, key string, fn func(AcceptTx) error) error
+	Get(ctx context.Context, id string) (domain.Registration, []TimelineEntry, error)
+	ListByStudent(ctx context.Context, studentID string) ([]domain.Registration, error)
+	// Transition moves a registration to a status (a repeat is a no-op) and records its event.
+	Transition(ctx context.Context, id string, to domain.Status, reason string, now time.Time) (domain.Registration, error)
+	// OfferNext, under the section's waitlist lock, asks hold to hold a seat for the first
+	// waitlisted registration; on success it becomes OFFERED (saga started, positions
+	// renumbered). It returns nil when nobody waits or no seat could be held.
+	OfferNext(ctx context.Context, sectionID string, hold func(domain.Registration) (time.Time, bool, error), now time.Time) (*domain.Registration, error)
+	// LeaveWaitlist drops a student's waitlist entry for a section and renumbers.
+	LeaveWaitlist(ctx context.Context, studentID, sectionID string, now time.Time) (domain.Registration, error)
+	AddOverride(ctx context.Context, studentID, module, rule, reason, by string, now time.Time) error
+	SemesterDeadline(ctx context.Context, semester string) (time.Time, error)
+}
+
+// Seats is the schedule service's seat inventory.
+type Seats interface {
+	Hold(ctx context.Context, sectionID, registrationID string, ttl time.Duration) (expires time.Time, held bool, err error)
+	Confirm(ctx context.Context, registrationID string) error
+	Release(ctx context.Context, registrationID string) error
+}
+
+// ChargeResult is a payment's outcome.
+type ChargeResult struct {
+	Status      string `json:"status"` // succeeded or declined
+	ChargeID    string `json:"chargeId"`
+	DeclineCode string `json:"declineCode"`
+	Message     string `json:"message"`
+}
+
+// Payments is the payment service.
+type Payments interface {
+	Charge(ctx context.Context, registrationID, studentID string, fee domain.Money, paymentMethod string) (ChargeResult, error)
+	Refund(ctx context.Context, registrationID string, fee domain.Money, reason string) error
+}
+
+// Sagas signals running registration sagas.
+type Sagas interface {
+	ProvidePayment(ctx context.Context, registrationID, paymentMethod string) error
+	Cancel(ctx context.Context, registrationID string) error
+}
+
+// Config holds the policies of registration.
+type Config struct {
+	HoldTTL    time.Duration // how long a seat is held for payment
+	OfferTTL   time.Duration // how long a waitlist offer may be claimed
+	MaxCredits int           // credit load per semester
+}
+
+// Service is the registration application service.
+type Service struct {
+	Store    Registrations
+	Seats    Seats
+	Payments Payments
+	Sagas    Sagas
+	Config   Config
+	Log      *slog.Logger
+	Now      func() time.Time
+}
+
+// Errors the HTTP port maps.
+var (
+	ErrInProgress = errs.E(errs.Conflict, "a request with this Idempotency-Key is still being processed")
+	ErrNotFound   = errs.E(errs.NotFound, "registration not found")
+)
+
+// Register is the command behind POST /api/v1/registrations.
+type Register struct {
+	StudentID     string
+	Key           string
+	Semester      string
+	SectionIDs    []string
+	PaymentMethod string
+}
+
+// Hash is the request fingerprint an idempotency key is bound to.
+func (c Register) Hash() string {
+	b, _ := json.Marshal(struct {
+		Semester      string   `json:"semester"`
+		SectionIDs    []string `json:"sectionIds"`
+		PaymentMethod string   `json:"paymentMethod"`
+	}{c.Semester, c.SectionIDs, c.PaymentMethod})
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// Accepted is the 202 body of a registration request.
+type Accepted struct {
+	BasketID      string             `json:"basketId"`
+	Registrations []RegistrationView `json:"registrations"`
+}
+
+// RegistrationView is a registration as the API shows it.
+type RegistrationView struct {
+	ID             string          `json:"id"`
+	BasketID       string          `json:"basketId"`
+	SectionID      string          `json:"sectionId"`
+	ModuleCode     string          `json:"moduleCode"`
+	Semester       string          `json:"semester"`
+	Status         domain.Status   `json:"status"`
+	Message        string          `json:"message"`
+	Reason         string          `json:"reason,omitempty"`
+	Fee            domain.Money    `json:"fee"`
+	Position       int             `json:"position,omitempty"`
+	HoldExpiresAt  *time.Time      `json:"holdExpiresAt,omitempty"`
+	OfferExpiresAt *time.Time      `json:"offerExpiresAt,omitempty"`
+	Location       string          `json:"location"`
+	Timeline       []TimelineEntry `json:"timeline,omitempty"`
+}
+
+// View renders a registration with a human message for its status.
+func View(r domain.Registration) RegistrationView {
+	msg := map[domain.Status]string{
+		domain.PendingPayment: "seat held, payment pending",
+		domain.Confirmed:      "confirmed",
+		domain.Waitlisted:     fmt.Sprintf("waitlisted, position %d", r.Position),
+		domain.Offered:        "a seat is offered to you: pay before the offer expires",
+		domain.Failed:         "failed: " + r.Reason,
+		domain.Dropped:        "dropped",
+		domain.Expired:        "expired: " + r.Reason,
+	}[r.Status]
+	return RegistrationView{ID: r.ID, BasketID: r.BasketID, SectionID: r.SectionID, ModuleCode: r.ModuleCode,
+		Semester: r.Semester, Status: r.Status, Message: msg, Reason: r.Reason, Fee: r.Fee, Position: r.Position,
+		HoldExpiresAt: r.HoldExpiresAt, OfferExpiresAt: r.OfferExpiresAt, Location: "/api/v1/registrations/" + r.ID}
+}
+
+// NotEligible is the 422 refusal listing every failed rule.
+type NotEligible struct{ Violations []domain.Violation }
+
+func (e *NotEligible) Error() string {
+	return fmt.Sprintf("not eligible: %d rules failed", len(e.Violations))
+}
+
+// Register accepts a registration request: replays a repeated key, refuses an ineligible
+// basket with every reason, holds a seat per section (or joins its waitlist) and records
+// everything — registrations, key, events, saga starts — in one transaction.
+func (s *Service) Register(ctx context.Context, cmd Register) (Answer, error) {
+	hash := cmd.Hash()
+	var answer Answer
+	err := s.Store.Accept(ctx, cmd.StudentID, cmd.Key, func(tx AcceptTx) error {
+		stored, err := tx.StoredAnswer(ctx)
+		if err != nil {
+			return err
+		}
+		if stored != nil {
+			if stored.RequestHash != hash {
+				return errs.E(errs.Unprocessable, "this Idempotency-Key was used with a different request")
+			}
+			answer = stored.Answer
+			return nil
+		}
+		req, err := tx.Eligibility(ctx, cmd.StudentID, cmd.Semester, cmd.SectionIDs)
+		if err != nil {
+			return err
+		}
+		now := s.Now()
+		req.Now, req.MaxCredits = now, s.Config.MaxCredits
+		if v := domain.Check(req); len(v) > 0 {
+			return &NotEligible{Violations: v}
+		}
+		basket := uuid.NewString()
+		out := Accepted{BasketID: basket}
+		var held []string
+		for _, sec := range req.Sections {
+			m := req.Modules[sec.ModuleCode]
+			r := domain.Registration{ID: uuid.NewString(), BasketID: basket, StudentID: cmd.StudentID, SectionID: sec.ID,
+				ModuleCode: sec.ModuleCode, Semester: cmd.Semester, Fee: m.Fee, Version: 1, CreatedAt: now, UpdatedAt: now,
+				Status: domain.Waitlisted}
+			// Someone already waits: a freed seat is theirs, so newcomers queue behind them.
+			waiting, err := tx.WaitlistLength(ctx, sec.ID)
+			if err != nil {
+				return err
+			}
+			if waiting == 0 {
+				expires, ok, err := s.Seats.Hold(ctx, sec.ID, r.ID, s.Config.HoldTTL)
+				if err != nil {
+					s.releaseAll(ctx, held)
+					return fmt.Errorf("hold a seat in %s: %w", sec.ID, err)
+				}
+				if ok {
+					held = append(held, r.ID)
+					r.Status, r.HoldExpiresAt = domain.PendingPayment, &expires
+				}
+			}
+			if err := tx.Insert(ctx, &r, cmd.PaymentMethod); err != nil {
+				s.releaseAll(ctx, held)
+				return err
+			}
+			out.Registrations = append(out.Registrations, View(r))
+		}
+		body, _ := json.Marshal(out)
+		answer = Answer{Status: 202, Body: body, Location: out.Registrations[0].Location}
+		if err := tx.StoreAnswer(ctx, hash, answer); err != nil {
+			s.releaseAll(ctx, held)
+			return err
+		}
+		return nil
+	})
+	return answer, err
+}
+
+// releaseAll gives back seats held for a request that did not commit (best effort: the
+// schedule service would also reclaim them when the holds expire).
+func (s *Service) releaseAll(ctx context.Context, regIDs []string) {
+	for _, id := range regIDs {
+		if err := s.Seats.Release(context.WithoutCancel(ctx), id); err != nil {
+			s.Log.Warn("release after a failed request", "registration", id, "err", err)
+		}
+	}
+}
+
+// owned loads a registration of the caller (staff may see any).
+func (s *Service) owned(ctx context.Context, id, studentID string, staff bool) (domain.Registration, []TimelineEntry, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return domain.Registration{}, nil, errs.InvalidFields("malformed id", errs.FieldError{Field: "id", Message: "must be a UUID"})
+	}
+	r, tl, err := s.Store.Get(ctx, id)
+	if err != nil {
+		return r, nil, err
+	}
+	if !staff && r.StudentID != studentID {
+		return domain.Registration{}, nil, ErrNotFound
+	}
+	return r, tl, nil
+}
+
+// Get returns one registration with its timeline.
+func (s *Service) Get(ctx context.Context, id, studentID string, staff bool) (RegistrationView, error) {
+	r, tl, err := s.owned(ctx, id, studentID, staff)
+	if err != nil {
+		return RegistrationView{}, err
+	}
+	v := View(r)
+	v.Timeline = tl
+	return v, nil
+}
+
+// List returns the student's registrations.
+func (s *Service) List(ctx context.Context, studentID string) ([]RegistrationView, error) {
+	list, err := s.Store.ListByStudent(ctx, studentID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]RegistrationView, 0, len(list))
+	for _, r := range list {
+		out = append(out, View(r))
+	}
+	return out, nil
+}
+
+// Pay hands a payment method to a registration waiting for payment (held or offered).
+func (s *Service) Pay(ctx context.Context, id, studentID, paymentMethod string) (RegistrationView, error) {
+	r, _, err := s.owned(ctx, id, studentID, false)
+	if err != nil {
+		return RegistrationView{}, err
+	}
+	if r.Status != domain.PendingPayment && r.Status != domain.Offered {
+		return RegistrationView{}, errs.E(errs.Conflict, "registration is %s: nothing to pay", r.Status)
+	}
+	if err := s.Sagas.ProvidePayment(ctx, id, paymentMethod); err != nil {
+		return RegistrationView{}, errs.Wrap(errs.Unavailable, err, "payment could not be handed to the registration workflow, try again")
+	}
+	return View(r), nil
+}
+
+// Drop ends a registration: a pending or offered one through its saga (which releases the
+// seat), a waitlisted one by leaving the queue, a confirmed one with a refund before the
+// add/drop deadline (none after) and its seat released.
+func (s *Service) Drop(ctx context.Context, id, studentID string, staff bool) (RegistrationView, error) {
+	r, _, err := s.owned(ctx, id, studentID, staff)
+	if err != nil {
+		return RegistrationView{}, err
+	}
+	now := s.Now()
+	switch r.Status {
+	case domain.Dropped, domain.Failed, domain.Expired:
+		return View(r), nil
+	case domain.PendingPayment, domain.Offered:
+		if err := s.Sagas.Cancel(ctx, id); err != nil {
+			return RegistrationView{}, errs.Wrap(errs.Unavailable, err, "the drop could not reach the registration workflow, try again")
+		}
+		return View(r), nil
+	case domain.Waitlisted:
+		r, err = s.Store.LeaveWaitlist(ctx, r.StudentID, r.SectionID, now)
+		return View(r), err
+	}
+	deadline, err := s.Store.SemesterDeadline(ctx, r.Semester)
+	if err != nil {
+		return RegistrationView{}, err
+	}
+	reason := "dropped after the add/drop deadline: no refund"
+	if now.Before(deadline) {
+		if err := s.Payments.Refund(ctx, r.ID, r.Fee, "dropped before the add/drop deadline"); err != nil {
+			return RegistrationView{}, fmt.Errorf("refund %s: %w", r.ID, err)
+		}
+		reason = "dropped before the add/drop deadline: fee refunded"
+	}
+	if err := s.Seats.Release(ctx, r.ID); err != nil {
+		return RegistrationView{}, fmt.Errorf("release seat of %s: %w", r.ID, err)
+	}
+	r, err = s.Store.Transition(ctx, r.ID, domain.Dropped, reason, now)
+	return View(r), err
+}
+
+// LeaveWaitlist removes the caller from a section's waitlist.
+func (s *Service) LeaveWaitlist(ctx context.Context, studentID, sectionID string) error {
+	_, err := s.Store.LeaveWaitlist(ctx, studentID, sectionID, s.Now())
+	return err
+}
+
+// Waitlist returns the caller's waitlisted and offered registrations.
+func (s *Service) Waitlist(ctx context.Context, studentID string) ([]RegistrationView, error) {
+	all, err := s.List(ctx, studentID)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(v RegistrationView) bool {
+		return v.Status != domain.Waitlisted && v.Status != domain.Offered
+	}), nil
+}
+
+// OfferFreedSeat offers a seat of the section to the first waitlisted student, if any:
+// called when the schedule service announces a released seat.
+func (s *Service) OfferFreedSeat(ctx context.Context, sectionID string) (*domain.Registration, error) {
+	return s.Store.OfferNext(ctx, sectionID, func(r domain.Registration) (time.Time, bool, error) {
+		return s.Seats.Hold(ctx, sectionID, r.ID, s.Config.OfferTTL)
+	}, s.Now())
+}
+
+// GrantOverride records a registry override of one rule for one student and module.
+func (s *Service) GrantOverride(ctx context.Context, studentID, module, rule, reason, by string) error {
+	if !slices.Contains([]string{domain.RulePrerequisite, "capacity", domain.RuleTimeConflict}, rule) {
+		return errs.InvalidFields("unknown rule", errs.FieldError{Field: "rule", Message: "must be prerequisite, capacity or time-conflict"})
+	}
+	return s.Store.AddOverride(ctx, studentID, module, rule, reason, by, s.Now())
+}
