@@ -167,6 +167,14 @@ type Request struct {
 	Now        time.Time
 }
 
+// Without returns the request as if the student did not hold the registration: a swap
+// gives up its registration, so that one's module, timeslot and credits must not block
+// the section it moves to.
+func (r Request) Without(registrationID string) Request {
+	r.Taking = slices.DeleteFunc(slices.Clone(r.Taking), func(t Taking) bool { return t.RegistrationID == registrationID })
+	return r
+}
+
 func (r Request) overridden(module, rule string) bool {
 	return slices.ContainsFunc(r.Overrides, func(o Override) bool { return o.ModuleCode == module && o.Rule == rule })
 }

@@ -48,7 +48,8 @@ type Registration struct {
 	Fee            Money
 	HoldExpiresAt  *time.Time
 	OfferExpiresAt *time.Time
-	Position       int // waitlist position while WAITLISTED
+	Position       int    // waitlist position while WAITLISTED
+	SwapFrom       string // the registration this one replaces once CONFIRMED ("" unless a swap)
 	Version        int
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
