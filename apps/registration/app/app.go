@@ -161,6 +161,7 @@ type RegistrationView struct {
 	Position       int             `json:"position,omitempty"`
 	HoldExpiresAt  *time.Time      `json:"holdExpiresAt,omitempty"`
 	OfferExpiresAt *time.Time      `json:"offerExpiresAt,omitempty"`
+	SwapFrom       string          `json:"swapFrom,omitempty"`
 	Location       string          `json:"location"`
 	Timeline       []TimelineEntry `json:"timeline,omitempty"`
 }
@@ -178,7 +179,7 @@ func View(r domain.Registration) RegistrationView {
 	}[r.Status]
 	return RegistrationView{ID: r.ID, BasketID: r.BasketID, SectionID: r.SectionID, ModuleCode: r.ModuleCode,
 		Semester: r.Semester, Status: r.Status, Message: msg, Reason: r.Reason, Fee: r.Fee, Position: r.Position,
-		HoldExpiresAt: r.HoldExpiresAt, OfferExpiresAt: r.OfferExpiresAt, Location: "/api/v1/registrations/" + r.ID}
+		HoldExpiresAt: r.HoldExpiresAt, OfferExpiresAt: r.OfferExpiresAt, SwapFrom: r.SwapFrom, Location: "/api/v1/registrations/" + r.ID}
 }
 
 // NotEligible is the 422 refusal listing every failed rule.
@@ -192,9 +193,37 @@ func (e *NotEligible) Error() string {
 // basket with every reason, holds a seat per section (or joins its waitlist) and records
 // everything — registrations, key, events, saga starts — in one transaction.
 func (s *Service) Register(ctx context.Context, cmd Register) (Answer, error) {
-	hash := cmd.Hash()
+	return s.accept(ctx, cmd.StudentID, cmd.Key, cmd.Hash(), func(tx AcceptTx, held *[]string) (Answer, error) {
+		req, err := s.eligible(ctx, tx, cmd.StudentID, cmd.Semester, cmd.SectionIDs, "")
+		if err != nil {
+			return Answer{}, err
+		}
+		now := s.Now()
+		basket := uuid.NewString()
+		out := Accepted{BasketID: basket}
+		for _, sec := range req.Sections {
+			r := newRegistration(basket, cmd.StudentID, sec, req.Modules[sec.ModuleCode], now)
+			if _, err := s.holdSeat(ctx, tx, &r, held); err != nil {
+				return Answer{}, err
+			}
+			if err := tx.Insert(ctx, &r, cmd.PaymentMethod); err != nil {
+				return Answer{}, err
+			}
+			out.Registrations = append(out.Registrations, View(r))
+		}
+		body, _ := json.Marshal(out)
+		return Answer{Status: 202, Body: body, Location: out.Registrations[0].Location}, nil
+	})
+}
+
+// accept runs decide under the student's idempotency key: a repeated key replays the
+// stored answer (or is refused when the request differs); a new one stores decide's answer
+// in the same transaction. Seats decide held are given back if nothing commits.
+func (s *Service) accept(ctx context.Context, studentID, key, hash string, decide func(tx AcceptTx, held *[]string) (Answer, error)) (Answer, error) {
 	var answer Answer
-	err := s.Store.Accept(ctx, cmd.StudentID, cmd.Key, func(tx AcceptTx) error {
+	var held []string
+	err := s.Store.Accept(ctx, studentID, key, func(tx AcceptTx) error {
+		held = held[:0] // the store may run fn again
 		stored, err := tx.StoredAnswer(ctx)
 		if err != nil {
 			return err
@@ -206,54 +235,59 @@ func (s *Service) Register(ctx context.Context, cmd Register) (Answer, error) {
 			answer = stored.Answer
 			return nil
 		}
-		req, err := tx.Eligibility(ctx, cmd.StudentID, cmd.Semester, cmd.SectionIDs)
-		if err != nil {
+		if answer, err = decide(tx, &held); err != nil {
 			return err
 		}
-		now := s.Now()
-		req.Now, req.MaxCredits = now, s.Config.MaxCredits
-		if v := domain.Check(req); len(v) > 0 {
-			return &NotEligible{Violations: v}
-		}
-		basket := uuid.NewString()
-		out := Accepted{BasketID: basket}
-		var held []string
-		for _, sec := range req.Sections {
-			m := req.Modules[sec.ModuleCode]
-			r := domain.Registration{ID: uuid.NewString(), BasketID: basket, StudentID: cmd.StudentID, SectionID: sec.ID,
-				ModuleCode: sec.ModuleCode, Semester: cmd.Semester, Fee: m.Fee, Version: 1, CreatedAt: now, UpdatedAt: now,
-				Status: domain.Waitlisted}
-			// Someone already waits: a freed seat is theirs, so newcomers queue behind them.
-			waiting, err := tx.WaitlistLength(ctx, sec.ID)
-			if err != nil {
-				return err
-			}
-			if waiting == 0 {
-				expires, ok, err := s.Seats.Hold(ctx, sec.ID, r.ID, s.Config.HoldTTL)
-				if err != nil {
-					s.releaseAll(ctx, held)
-					return fmt.Errorf("hold a seat in %s: %w", sec.ID, err)
-				}
-				if ok {
-					held = append(held, r.ID)
-					r.Status, r.HoldExpiresAt = domain.PendingPayment, &expires
-				}
-			}
-			if err := tx.Insert(ctx, &r, cmd.PaymentMethod); err != nil {
-				s.releaseAll(ctx, held)
-				return err
-			}
-			out.Registrations = append(out.Registrations, View(r))
-		}
-		body, _ := json.Marshal(out)
-		answer = Answer{Status: 202, Body: body, Location: out.Registrations[0].Location}
-		if err := tx.StoreAnswer(ctx, hash, answer); err != nil {
-			s.releaseAll(ctx, held)
-			return err
-		}
-		return nil
+		return tx.StoreAnswer(ctx, hash, answer)
 	})
-	return answer, err
+	if err != nil {
+		s.releaseAll(ctx, held)
+		return Answer{}, err
+	}
+	return answer, nil
+}
+
+// eligible gathers the request's facts and refuses it with every failed rule; except names
+// a registration to judge the request without (the one a swap gives up), or is "".
+func (s *Service) eligible(ctx context.Context, tx AcceptTx, studentID, semester string, sectionIDs []string, except string) (domain.Request, error) {
+	req, err := tx.Eligibility(ctx, studentID, semester, sectionIDs)
+	if err != nil {
+		return req, err
+	}
+	if except != "" {
+		req = req.Without(except)
+	}
+	req.Now, req.MaxCredits = s.Now(), s.Config.MaxCredits
+	if v := domain.Check(req); len(v) > 0 {
+		return req, &NotEligible{Violations: v}
+	}
+	return req, nil
+}
+
+// newRegistration is a waitlisted registration for a section until holdSeat finds a seat.
+func newRegistration(basket, studentID string, sec domain.Section, m domain.Module, now time.Time) domain.Registration {
+	return domain.Registration{ID: uuid.NewString(), BasketID: basket, StudentID: studentID, SectionID: sec.ID,
+		ModuleCode: sec.ModuleCode, Semester: sec.Semester, Fee: m.Fee, Version: 1, CreatedAt: now, UpdatedAt: now,
+		Status: domain.Waitlisted}
+}
+
+// holdSeat holds a seat of r's section for payment (r becomes PENDING_PAYMENT, its id is
+// added to held) and reports whether it did; a full section, or one where somebody already
+// waits (a freed seat is theirs, so newcomers queue behind them), leaves r as it was.
+func (s *Service) holdSeat(ctx context.Context, tx AcceptTx, r *domain.Registration, held *[]string) (bool, error) {
+	waiting, err := tx.WaitlistLength(ctx, r.SectionID)
+	if err != nil || waiting > 0 {
+		return false, err
+	}
+	expires, ok, err := s.Seats.Hold(ctx, r.SectionID, r.ID, s.Config.HoldTTL)
+	if err != nil {
+		return false, fmt.Errorf("hold a seat in %s: %w", r.SectionID, err)
+	}
+	if ok {
+		*held = append(*held, r.ID)
+		r.Status, r.HoldExpiresAt = domain.PendingPayment, &expires
+	}
+	return ok, nil
 }
 
 // releaseAll gives back seats held for a request that did not commit (best effort: the
@@ -341,22 +375,29 @@ func (s *Service) Drop(ctx context.Context, id, studentID string, staff bool) (R
 		r, err = s.Store.LeaveWaitlist(ctx, r.StudentID, r.SectionID, now)
 		return View(r), err
 	}
+	r, err = s.dropConfirmed(ctx, r, "dropped", now)
+	return View(r), err
+}
+
+// dropConfirmed ends a confirmed registration: its fee refunded before the add/drop
+// deadline (none after), its seat released, then DROPPED with why and the refund rule as
+// the reason. Each step is safe to repeat (the payment service refunds once per registration).
+func (s *Service) dropConfirmed(ctx context.Context, r domain.Registration, why string, now time.Time) (domain.Registration, error) {
 	deadline, err := s.Store.SemesterDeadline(ctx, r.Semester)
 	if err != nil {
-		return RegistrationView{}, err
+		return r, err
 	}
-	reason := "dropped after the add/drop deadline: no refund"
+	reason := why + " after the add/drop deadline: no refund"
 	if now.Before(deadline) {
-		if err := s.Payments.Refund(ctx, r.ID, r.Fee, "dropped before the add/drop deadline"); err != nil {
-			return RegistrationView{}, fmt.Errorf("refund %s: %w", r.ID, err)
+		if err := s.Payments.Refund(ctx, r.ID, r.Fee, why+" before the add/drop deadline"); err != nil {
+			return r, fmt.Errorf("refund %s: %w", r.ID, err)
 		}
-		reason = "dropped before the add/drop deadline: fee refunded"
+		reason = why + " before the add/drop deadline: fee refunded"
 	}
 	if err := s.Seats.Release(ctx, r.ID); err != nil {
-		return RegistrationView{}, fmt.Errorf("release seat of %s: %w", r.ID, err)
+		return r, fmt.Errorf("release seat of %s: %w", r.ID, err)
 	}
-	r, err = s.Store.Transition(ctx, r.ID, domain.Dropped, reason, now)
-	return View(r), err
+	return s.Store.Transition(ctx, r.ID, domain.Dropped, reason, now)
 }
 
 // LeaveWaitlist removes the caller from a section's waitlist.
