@@ -24,7 +24,7 @@ type Activities struct {
 func (a *Activities) Register(r *workflow.Registry) error {
 	for name, fn := range map[string]workflow.Activity{
 		ChargeFeeName: a.ChargeFee, ConfirmSeatName: a.ConfirmSeat, ReleaseSeatName: a.ReleaseSeat,
-		RefundFeeName: a.RefundFee, MarkStatusName: a.MarkStatus,
+		RefundFeeName: a.RefundFee, MarkStatusName: a.MarkStatus, CompleteSwapName: a.CompleteSwap,
 	} {
 		if err := r.AddActivityN(name, fn); err != nil {
 			return err
@@ -95,6 +95,20 @@ func (a *Activities) MarkStatus(ctx workflow.ActivityContext) (any, error) {
 	}
 	if _, err := a.Store.Transition(ctx.Context(), in.RegistrationID, in.Status, in.Reason, a.Now()); err != nil {
 		return nil, fmt.Errorf("mark %s %s: %w", in.RegistrationID, in.Status, err)
+	}
+	return nil, nil
+}
+
+// CompleteSwap drops the registration a confirmed swap replaces, with the refund and seat
+// release a student's own drop would get (a repeat changes nothing).
+func (a *Activities) CompleteSwap(ctx workflow.ActivityContext) (any, error) {
+	var in SwapInput
+	if err := ctx.GetInput(&in); err != nil {
+		return nil, err
+	}
+	svc := &app.Service{Store: a.Store, Seats: a.Seats, Payments: a.Payments, Log: a.Log, Now: a.Now}
+	if err := svc.CompleteSwap(ctx.Context(), in.SwapFrom, in.SectionID); err != nil {
+		return nil, fmt.Errorf("complete swap from %s: %w", in.SwapFrom, err)
 	}
 	return nil, nil
 }

@@ -1,7 +1,8 @@
 // Package workflows holds Registrar's Dapr Workflows. RegistrationSaga takes one
 // registration from a held (or offered) seat to CONFIRMED, or back out with compensation:
 // wait for payment until the hold expires → charge the fee → confirm the seat → confirm the
-// registration; declined, unpaid or cancelled → release the seat → record why.
+// registration (→ drop the registration a swap replaces); declined, unpaid or cancelled →
+// release the seat → record why.
 //
 // Workflows only orchestrate and stay deterministic (time from ctx.CurrentTimeUTC, no I/O);
 // activities run at least once (a restarted sidecar replays them), so every activity is
@@ -24,6 +25,7 @@ const (
 	ReleaseSeatName  = "ReleaseSeat"
 	RefundFeeName    = "RefundFee"
 	MarkStatusName   = "MarkStatus"
+	CompleteSwapName = "CompleteSwap"
 	PaymentEventName = "payment"
 )
 
@@ -36,6 +38,9 @@ type SagaInput struct {
 	Status         domain.Status `json:"status"` // PENDING_PAYMENT or OFFERED
 	Deadline       time.Time     `json:"deadline"`
 	PaymentMethod  string        `json:"paymentMethod,omitempty"`
+	// SwapFrom is the confirmed registration this one replaces: dropped once this one is
+	// confirmed, untouched if it fails or expires.
+	SwapFrom string `json:"swapFrom,omitempty"`
 }
 
 // PaymentSignal is the external event a student's payment (or drop) raises.
@@ -64,6 +69,13 @@ type StatusInput struct {
 	RegistrationID string        `json:"registrationId"`
 	Status         domain.Status `json:"status"`
 	Reason         string        `json:"reason,omitempty"`
+}
+
+// SwapInput is the CompleteSwap activity's input: the registration a confirmed swap
+// replaces and the section it moved to.
+type SwapInput struct {
+	SwapFrom  string `json:"swapFrom"`
+	SectionID string `json:"sectionId"`
 }
 
 // ConfirmOutcome is the ConfirmSeat activity's result: false when the hold had lapsed.
@@ -122,6 +134,13 @@ func RegistrationSaga(ctx *workflow.WorkflowContext) (any, error) {
 	}
 	if err := call(ctx, MarkStatusName, StatusInput{RegistrationID: in.RegistrationID, Status: domain.Confirmed}, nil); err != nil {
 		return nil, err
+	}
+	if in.SwapFrom != "" {
+		// A swap: the new place is confirmed, so the old one goes (never before: if this
+		// registration fails, the student keeps the old one).
+		if err := call(ctx, CompleteSwapName, SwapInput{SwapFrom: in.SwapFrom, SectionID: in.SectionID}, nil); err != nil {
+			return nil, err
+		}
 	}
 	return string(domain.Confirmed), nil
 }
