@@ -125,11 +125,18 @@ func (a *acceptTx) Insert(ctx context.Context, r *domain.Registration, paymentMe
 		}
 		r.Position = pos
 	}
+	var swapFrom *string
+	if r.SwapFrom != "" {
+		swapFrom = &r.SwapFrom
+	}
 	_, err := a.tx.Exec(ctx, `INSERT INTO registrations (id, basket_id, student_id, section_id, module_code, semester, status,
-		fee_minor, currency, hold_expires_at, version, created_at, updated_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`, r.ID, r.BasketID, r.StudentID, r.SectionID, r.ModuleCode,
-		r.Semester, r.Status, r.Fee.Minor, r.Fee.Currency, r.HoldExpiresAt, r.Version, r.CreatedAt, r.UpdatedAt)
+		fee_minor, currency, hold_expires_at, version, created_at, updated_at, swap_from)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`, r.ID, r.BasketID, r.StudentID, r.SectionID, r.ModuleCode,
+		r.Semester, r.Status, r.Fee.Minor, r.Fee.Currency, r.HoldExpiresAt, r.Version, r.CreatedAt, r.UpdatedAt, swapFrom)
 	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "registrations_one_swap" {
+		return errs.E(errs.Conflict, "registration %s is already being swapped", r.SwapFrom)
+	}
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		return &app.NotEligible{Violations: []domain.Violation{{Rule: domain.RuleAlreadyRegistered, SectionID: r.SectionID,
 			Module: r.ModuleCode, Message: "you are already registered (or waitlisted) for " + r.ModuleCode}}}
@@ -179,19 +186,21 @@ func record(ctx context.Context, tx pgx.Tx, r domain.Registration, note string) 
 func startSaga(ctx context.Context, tx pgx.Tx, r domain.Registration, status domain.Status, deadline time.Time, paymentMethod string) error {
 	_, err := outbox.Add(ctx, tx, outbox.Event{Topic: SagaTopic, Type: workflows.SagaName, AggregateID: r.ID,
 		Data: workflows.SagaInput{RegistrationID: r.ID, StudentID: r.StudentID, SectionID: r.SectionID, Fee: r.Fee,
-			Status: status, Deadline: deadline, PaymentMethod: paymentMethod}})
+			Status: status, Deadline: deadline, PaymentMethod: paymentMethod, SwapFrom: r.SwapFrom}})
 	return err
 }
 
 const regColumns = `r.id, r.basket_id, r.student_id, r.section_id, r.module_code, r.semester, r.status, r.reason, r.fee_minor,
-	r.currency, r.hold_expires_at, r.offer_expires_at, coalesce(w.position, 0), r.version, r.created_at, r.updated_at`
+	r.currency, r.hold_expires_at, r.offer_expires_at, coalesce(w.position, 0), r.version, r.created_at, r.updated_at,
+	coalesce(r.swap_from::text, '')`
 
 const regFrom = ` FROM registrations r LEFT JOIN waitlist w ON w.registration_id = r.id `
 
 func scanReg(row pgx.Row) (domain.Registration, error) {
 	var r domain.Registration
 	err := row.Scan(&r.ID, &r.BasketID, &r.StudentID, &r.SectionID, &r.ModuleCode, &r.Semester, &r.Status, &r.Reason,
-		&r.Fee.Minor, &r.Fee.Currency, &r.HoldExpiresAt, &r.OfferExpiresAt, &r.Position, &r.Version, &r.CreatedAt, &r.UpdatedAt)
+		&r.Fee.Minor, &r.Fee.Currency, &r.HoldExpiresAt, &r.OfferExpiresAt, &r.Position, &r.Version, &r.CreatedAt, &r.UpdatedAt,
+		&r.SwapFrom)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, app.ErrNotFound
 	}
