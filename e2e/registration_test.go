@@ -192,6 +192,18 @@ func paygateCharges(t *testing.T) paygateLog {
 	return decode[paygateLog](t, body)
 }
 
+// netCharged is what the simulator holds for a registration: charged minus refunded.
+func netCharged(t *testing.T, registrationID string) int64 {
+	t.Helper()
+	var net int64
+	for _, pi := range paygateCharges(t).PaymentIntents {
+		if pi.Metadata.RegistrationID == registrationID && pi.Status == "succeeded" {
+			net += pi.Amount - pi.AmountRefunded
+		}
+	}
+	return net
+}
+
 // chargesFor counts succeeded charges in the simulator's log for a registration.
 func chargesFor(t *testing.T, registrationID string) int {
 	t.Helper()

@@ -9,8 +9,11 @@ import (
 	"net/http"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -95,4 +98,77 @@ func TestRabbitMQOutageDelaysButLosesNothingAndRedeliveryIsIdempotent(t *testing
 	if status != http.StatusOK || !strings.Contains(string(body), `registrar_events_processed_total{duplicate="true",type="student.created.v1"}`) {
 		t.Fatalf("the notification app did not count the redelivery as a duplicate:\n%s", body)
 	}
+}
+
+// With the payment gateway answering in 5 s and 30 sagas waiting on it, the registration
+// app's sidecar is killed and restarted: every saga still ends, each registration is charged
+// once (the simulator may see a key again, never a second charge), and no effect repeats.
+func TestRegistrationSidecarKilledMidSaga(t *testing.T) {
+	const n = 30
+	setLatency := func(ms int) {
+		status, _, body := call(t, http.MethodPost, appURL("paygate")+"/admin/config", map[string]any{"latencyMs": ms})
+		if status/100 != 2 {
+			t.Fatalf("paygate config: %d %s", status, body)
+		}
+	}
+	section, _ := newSection(t, n+5)
+	toks := manyEnrolled(t, n)
+	setLatency(5000)
+	t.Cleanup(func() { setLatency(20) })
+
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, body := register(t, toks[i], "kill-"+uuid.NewString(), []string{section}, "pm_card_visa")
+			if status != http.StatusAccepted {
+				t.Errorf("register %d: %d %s", i, status, body)
+				return
+			}
+			ids[i] = decode[accepted](t, body).Registrations[0].ID
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	time.Sleep(2 * time.Second) // the sagas are now waiting on the slow gateway
+	stack.Proc("daprd-registration").Kill()
+	if err := stack.StartSidecar("registration", ""); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := stack.WaitHealthy(ctx, "registration", 2*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Minute, "every saga to end after the sidecar restart", func() bool {
+		for _, r := range sectionRegistrations(t, section) {
+			if r.status == "PENDING_PAYMENT" || r.status == "OFFERED" {
+				return false
+			}
+		}
+		return true
+	})
+	ended := map[string]int{}
+	for i, id := range ids {
+		if c := chargesFor(t, id); c > 1 {
+			t.Fatalf("registration %d charged %d times", i, c)
+		}
+		var confirmedSteps int
+		_ = registrationDB(t).QueryRow(context.Background(),
+			`SELECT count(*) FROM registration_timeline WHERE registration_id = $1 AND status = 'CONFIRMED'`, id).Scan(&confirmedSteps)
+		r := registration(t, toks[i], id)
+		if r.Status == "CONFIRMED" && (confirmedSteps != 1 || chargesFor(t, id) != 1) {
+			t.Fatalf("registration %d: %d confirmations, %d charges", i, confirmedSteps, chargesFor(t, id))
+		}
+		// A saga whose hold lapsed while the sidecar was down refunds what it charged.
+		if net := netCharged(t, id); (r.Status == "CONFIRMED") != (net > 0) {
+			t.Fatalf("registration %d ended %s (%s) with %d charged net", i, r.Status, r.Reason, net)
+		}
+		ended[r.Status]++
+	}
+	t.Logf("after kill -9 of the registration sidecar: %v", ended)
 }

@@ -23,7 +23,7 @@ type Config struct {
 	GatewayBinding string `env:"GATEWAY_BINDING" envDefault:"paymentgateway"`
 	// GatewayTimeout bounds one gateway call from the app's side (the binding's own
 	// responseTimeout should be a little shorter).
-	GatewayTimeout time.Duration `env:"GATEWAY_TIMEOUT" envDefault:"5s"`
+	GatewayTimeout time.Duration `env:"GATEWAY_TIMEOUT" envDefault:"15s"`
 	// AttemptLease is how long one charge or refund attempt keeps others from calling the
 	// gateway for the same registration; longer than GatewayTimeout.
 	AttemptLease time.Duration `env:"ATTEMPT_LEASE" envDefault:"10s"`

@@ -29,7 +29,7 @@ type Config struct {
 	MaxCredits    int           `env:"MAX_CREDITS" envDefault:"60"`
 	KeyTTL        time.Duration `env:"IDEMPOTENCY_KEY_TTL" envDefault:"24h"`
 	Reconcile     time.Duration `env:"READ_MODEL_RECONCILE" envDefault:"5m"`
-	InvokeTimeout time.Duration `env:"INVOKE_TIMEOUT" envDefault:"10s"`
+	InvokeTimeout time.Duration `env:"INVOKE_TIMEOUT" envDefault:"30s"`
 }
 
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
