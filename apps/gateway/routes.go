@@ -74,6 +74,7 @@ func routes(srv *server.App, g *gate, fwd *forwarder) {
 	handle("/api/v1/registrations", students, registration, http.MethodPost, http.MethodGet)
 	handle("/api/v1/registrations/{id}", signedIn, registration, http.MethodGet, http.MethodDelete)
 	handle("/api/v1/registrations/{id}/payment", students, registration, http.MethodPost)
+	handle("/api/v1/registrations/{id}/swap", students, registration, http.MethodPost)
 	handle("/api/v1/waitlist", students, registration, http.MethodGet)
 	handle("/api/v1/waitlist/offers/{id}/accept", students, registration, http.MethodPost)
 	handle("/api/v1/waitlist/{sectionId}", students, registration, http.MethodDelete)

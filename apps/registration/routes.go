@@ -23,6 +23,7 @@ func routes(srv *server.App, h *ports.HTTP, e *ports.Events) {
 	api.HandleFunc("/registrations/{id}", h.Get).Methods(http.MethodGet)
 	api.HandleFunc("/registrations/{id}", h.Drop).Methods(http.MethodDelete)
 	api.HandleFunc("/registrations/{id}/payment", h.Pay).Methods(http.MethodPost)
+	api.HandleFunc("/registrations/{id}/swap", h.Swap).Methods(http.MethodPost)
 	api.HandleFunc("/waitlist", h.Waitlist).Methods(http.MethodGet)
 	api.HandleFunc("/waitlist/offers/{id}/accept", h.Pay).Methods(http.MethodPost)
 	api.HandleFunc("/waitlist/{sectionId}", h.LeaveWaitlist).Methods(http.MethodDelete)

@@ -32,6 +32,12 @@ type RegisterRequest struct {
 	PaymentMethod string   `json:"paymentMethod" validate:"omitempty,startswith=pm_,max=64"`
 }
 
+// SwapRequest is the body of POST /api/v1/registrations/{id}/swap.
+type SwapRequest struct {
+	ToSectionID   string `json:"toSectionId" validate:"required,uuid"`
+	PaymentMethod string `json:"paymentMethod" validate:"omitempty,startswith=pm_,max=64"`
+}
+
 // PaymentRequest is the body of POST /api/v1/registrations/{id}/payment and of accepting
 // a waitlist offer.
 type PaymentRequest struct {
@@ -81,10 +87,9 @@ func (h *HTTP) Register(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	key := r.Header.Get("Idempotency-Key")
-	if !keyRule.MatchString(key) {
-		h.fail(w, r, errs.InvalidFields("an Idempotency-Key header is required",
-			errs.FieldError{Field: "Idempotency-Key", Message: "must be 8-100 letters, digits, '.', '_', ':' or '-'"}))
+	key, err := idempotencyKey(r)
+	if err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	var req RegisterRequest
@@ -94,6 +99,42 @@ func (h *HTTP) Register(w http.ResponseWriter, r *http.Request) {
 	}
 	ans, err := h.Service.Register(r.Context(), app.Register{StudentID: p.StudentID, Key: key, Semester: req.Semester,
 		SectionIDs: req.SectionIDs, PaymentMethod: req.PaymentMethod})
+	h.answer(w, r, ans, err)
+}
+
+// Swap handles POST /api/v1/registrations/{id}/swap.
+func (h *HTTP) Swap(w http.ResponseWriter, r *http.Request) {
+	p, err := student(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	key, err := idempotencyKey(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var req SwapRequest
+	if err := h.Validator.Decode(r, w, &req, 4<<10); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ans, err := h.Service.Swap(r.Context(), app.Swap{StudentID: p.StudentID, Key: key, RegistrationID: mux.Vars(r)["id"],
+		ToSectionID: req.ToSectionID, PaymentMethod: req.PaymentMethod})
+	h.answer(w, r, ans, err)
+}
+
+func idempotencyKey(r *http.Request) (string, error) {
+	key := r.Header.Get("Idempotency-Key")
+	if !keyRule.MatchString(key) {
+		return "", errs.InvalidFields("an Idempotency-Key header is required",
+			errs.FieldError{Field: "Idempotency-Key", Message: "must be 8-100 letters, digits, '.', '_', ':' or '-'"})
+	}
+	return key, nil
+}
+
+// answer writes an idempotent request's (possibly replayed) answer.
+func (h *HTTP) answer(w http.ResponseWriter, r *http.Request, ans app.Answer, err error) {
 	if err != nil {
 		h.fail(w, r, err)
 		return
