@@ -35,7 +35,7 @@ const (
 	controlBase = 22000
 	redisDB     = 9
 	vhost       = "registrar-e2e"
-	holdTTL     = 12 * time.Second
+	holdTTL     = 45 * time.Second
 	offerTTL    = 20 * time.Second
 )
 
