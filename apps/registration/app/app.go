@@ -427,8 +427,8 @@ func (s *Service) OfferFreedSeat(ctx context.Context, sectionID string) (*domain
 
 // GrantOverride records a registry override of one rule for one student and module.
 func (s *Service) GrantOverride(ctx context.Context, studentID, module, rule, reason, by string) error {
-	if !slices.Contains([]string{domain.RulePrerequisite, "capacity", domain.RuleTimeConflict}, rule) {
-		return errs.InvalidFields("unknown rule", errs.FieldError{Field: "rule", Message: "must be prerequisite, capacity or time-conflict"})
+	if !slices.Contains([]string{domain.RulePrerequisite, domain.RuleTimeConflict}, rule) {
+		return errs.InvalidFields("unknown rule", errs.FieldError{Field: "rule", Message: "must be prerequisite or time-conflict"})
 	}
 	return s.Store.AddOverride(ctx, studentID, module, rule, reason, by, s.Now())
 }
