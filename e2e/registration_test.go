@@ -462,3 +462,27 @@ func TestBadRegistrationInputWritesNothing(t *testing.T) {
 		t.Fatalf("bad input wrote %d registrations", n)
 	}
 }
+
+// A registry capacity override lets one student into a full section (it grows by a seat);
+// without it they queue.
+func TestCapacityOverrideAdmitsIntoAFullSection(t *testing.T) {
+	section, m := newSection(t, 1)
+	_, first := enrolled(t)
+	if status, body := register(t, first, "key-"+uuid.NewString(), []string{section}, ""); status != http.StatusAccepted {
+		t.Fatalf("first: %d %s", status, body)
+	}
+	s, tok := enrolled(t)
+	status, _, body := call(t, http.MethodPost, appURL("gateway")+"/api/v1/overrides", map[string]any{
+		"studentId": s.ID, "moduleCode": m.Code, "rule": "capacity", "reason": "final-year requirement, approved by the head of school",
+	}, bearer(users.token(t, "registry"))...)
+	if status != http.StatusNoContent {
+		t.Fatalf("override: %d %s", status, body)
+	}
+	status, body = register(t, tok, "key-"+uuid.NewString(), []string{section}, "")
+	if reg := decode[accepted](t, body).Registrations; status != http.StatusAccepted || reg[0].Status != "PENDING_PAYMENT" {
+		t.Fatalf("with the override: %d %s", status, body)
+	}
+	if st := seatsOf(t, section); st.Capacity != 2 || st.Held != 2 || st.Free != 0 {
+		t.Fatalf("seats %+v", st)
+	}
+}

@@ -30,6 +30,7 @@ func routes(srv *server.App, h *ports.HTTP) {
 	internal.HandleFunc("/holds/{registrationId}", h.GetHold).Methods(http.MethodGet)
 	internal.HandleFunc("/holds/{registrationId}", h.ReleaseHold).Methods(http.MethodDelete)
 	internal.HandleFunc("/holds/{registrationId}/confirm", h.ConfirmHold).Methods(http.MethodPost)
+	internal.HandleFunc("/sections/{id}/seats", h.AddSeat).Methods(http.MethodPost)
 	internal.HandleFunc("/read-model/sections", h.ReadModelSections).Methods(http.MethodGet)
 	internal.HandleFunc("/read-model/semesters", h.ReadModelSemesters).Methods(http.MethodGet)
 }

@@ -52,6 +52,12 @@ func (d *DaprSeats) Release(ctx context.Context, registrationID string) error {
 	return err
 }
 
+// AddSeat grows a section by one seat (a capacity override).
+func (d *DaprSeats) AddSeat(ctx context.Context, sectionID string) error {
+	_, err := d.Invoker.Call(ctx, "schedule", http.MethodPost, "/internal/v1/sections/"+sectionID+"/seats", nil, nil)
+	return err
+}
+
 // DaprPayments is the payment service, over Dapr service invocation.
 type DaprPayments struct{ Invoker *daprx.Invoker }
 

@@ -75,6 +75,9 @@ type Seats interface {
 	Hold(ctx context.Context, sectionID, registrationID string, ttl time.Duration) (expires time.Time, held bool, err error)
 	Confirm(ctx context.Context, registrationID string) error
 	Release(ctx context.Context, registrationID string) error
+	// AddSeat grows a full section by one seat (a registry capacity override), up to its
+	// room's capacity.
+	AddSeat(ctx context.Context, sectionID string) error
 }
 
 // ChargeResult is a payment's outcome.
@@ -203,7 +206,8 @@ func (s *Service) Register(ctx context.Context, cmd Register) (Answer, error) {
 		out := Accepted{BasketID: basket}
 		for _, sec := range req.Sections {
 			r := newRegistration(basket, cmd.StudentID, sec, req.Modules[sec.ModuleCode], now)
-			if _, err := s.holdSeat(ctx, tx, &r, held); err != nil {
+			over := req.Overridden(sec.ModuleCode, domain.RuleCapacity)
+			if _, err := s.holdSeat(ctx, tx, &r, held, over); err != nil {
 				return Answer{}, err
 			}
 			if err := tx.Insert(ctx, &r, cmd.PaymentMethod); err != nil {
@@ -274,12 +278,20 @@ func newRegistration(basket, studentID string, sec domain.Section, m domain.Modu
 // holdSeat holds a seat of r's section for payment (r becomes PENDING_PAYMENT, its id is
 // added to held) and reports whether it did; a full section, or one where somebody already
 // waits (a freed seat is theirs, so newcomers queue behind them), leaves r as it was.
-func (s *Service) holdSeat(ctx context.Context, tx AcceptTx, r *domain.Registration, held *[]string) (bool, error) {
+//
+// With a registry capacity override the student skips the queue: a full section grows by a
+// seat for them (up to its room's capacity).
+func (s *Service) holdSeat(ctx context.Context, tx AcceptTx, r *domain.Registration, held *[]string, overCapacity bool) (bool, error) {
 	waiting, err := tx.WaitlistLength(ctx, r.SectionID)
-	if err != nil || waiting > 0 {
+	if err != nil || (waiting > 0 && !overCapacity) {
 		return false, err
 	}
 	expires, ok, err := s.Seats.Hold(ctx, r.SectionID, r.ID, s.Config.HoldTTL)
+	if err == nil && !ok && overCapacity {
+		if err = s.Seats.AddSeat(ctx, r.SectionID); err == nil {
+			expires, ok, err = s.Seats.Hold(ctx, r.SectionID, r.ID, s.Config.HoldTTL)
+		}
+	}
 	if err != nil {
 		return false, fmt.Errorf("hold a seat in %s: %w", r.SectionID, err)
 	}
@@ -427,8 +439,8 @@ func (s *Service) OfferFreedSeat(ctx context.Context, sectionID string) (*domain
 
 // GrantOverride records a registry override of one rule for one student and module.
 func (s *Service) GrantOverride(ctx context.Context, studentID, module, rule, reason, by string) error {
-	if !slices.Contains([]string{domain.RulePrerequisite, domain.RuleTimeConflict}, rule) {
-		return errs.InvalidFields("unknown rule", errs.FieldError{Field: "rule", Message: "must be prerequisite or time-conflict"})
+	if !slices.Contains([]string{domain.RulePrerequisite, domain.RuleCapacity, domain.RuleTimeConflict}, rule) {
+		return errs.InvalidFields("unknown rule", errs.FieldError{Field: "rule", Message: "must be prerequisite, capacity or time-conflict"})
 	}
 	return s.Store.AddOverride(ctx, studentID, module, rule, reason, by, s.Now())
 }

@@ -59,7 +59,7 @@ func (s *Service) Swap(ctx context.Context, cmd Swap) (Answer, error) {
 		sec := req.Sections[0]
 		r := newRegistration(uuid.NewString(), cmd.StudentID, sec, req.Modules[sec.ModuleCode], s.Now())
 		r.SwapFrom = from.ID
-		ok, err := s.holdSeat(ctx, tx, &r, held)
+		ok, err := s.holdSeat(ctx, tx, &r, held, req.Overridden(sec.ModuleCode, domain.RuleCapacity))
 		if err != nil {
 			return Answer{}, err
 		}

@@ -76,6 +76,14 @@ type fakeSeats struct {
 	free           bool
 	held, released []string
 	holdErr        error
+	added          int // seats added by capacity overrides
+}
+
+// AddSeat makes the full section have a free seat again.
+func (f *fakeSeats) AddSeat(context.Context, string) error {
+	f.added++
+	f.free = true
+	return nil
 }
 
 func (f *fakeSeats) Hold(_ context.Context, sectionID, regID string, ttl time.Duration) (time.Time, bool, error) {

@@ -153,6 +153,9 @@ const (
 	RuleAlreadyRegistered = "already-registered"
 	RuleDuplicateModule   = "duplicate-module"
 	RuleUnknownStudent    = "unknown-student"
+	// RuleCapacity is not checked here (a seat is the seat inventory's answer); an
+	// override of it lets a student into a full section.
+	RuleCapacity = "capacity"
 )
 
 // Request is everything one eligibility decision looks at.
@@ -174,6 +177,9 @@ func (r Request) Without(registrationID string) Request {
 	r.Taking = slices.DeleteFunc(slices.Clone(r.Taking), func(t Taking) bool { return t.RegistrationID == registrationID })
 	return r
 }
+
+// Overridden reports whether registry staff waived rule for this student and module.
+func (r Request) Overridden(module, rule string) bool { return r.overridden(module, rule) }
 
 func (r Request) overridden(module, rule string) bool {
 	return slices.ContainsFunc(r.Overrides, func(o Override) bool { return o.ModuleCode == module && o.Rule == rule })

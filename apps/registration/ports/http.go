@@ -48,7 +48,7 @@ type PaymentRequest struct {
 type OverrideRequest struct {
 	StudentID  string `json:"studentId" validate:"required,uuid"`
 	ModuleCode string `json:"moduleCode" validate:"required,alphanum,max=10"`
-	Rule       string `json:"rule" validate:"required,oneof=prerequisite time-conflict"`
+	Rule       string `json:"rule" validate:"required,oneof=prerequisite capacity time-conflict"`
 	Reason     string `json:"reason" validate:"required,max=300"`
 }
 

@@ -539,3 +539,26 @@ func TestEventsMatchTheirContracts(t *testing.T) {
 		t.Fatalf("events %v", seen)
 	}
 }
+
+// A capacity override grows a full section by a seat, never past its room.
+func TestAddSeatGrowsAFullSectionUpToItsRoom(t *testing.T) {
+	e := newEnv(t)
+	e.room(t, "ENG-201", 2)
+	sec := e.mustSection(t, 1, "", "ENG-201", slot("WED", "09:00", "10:00"))
+	if r, err := e.svc.HoldSeat(e.ctx, app.HoldSeat{SectionID: sec, RegistrationID: uuid.NewString(), TTL: time.Minute}); err != nil || r.Full {
+		t.Fatalf("first hold: %+v %v", r, err)
+	}
+	late := uuid.NewString()
+	if r, err := e.svc.HoldSeat(e.ctx, app.HoldSeat{SectionID: sec, RegistrationID: late, TTL: time.Minute}); err != nil || !r.Full {
+		t.Fatalf("full section: %+v %v", r, err)
+	}
+	if capacity, err := e.svc.AddSeat(e.ctx, sec); err != nil || capacity != 2 {
+		t.Fatalf("add seat: %d %v", capacity, err)
+	}
+	if r, err := e.svc.HoldSeat(e.ctx, app.HoldSeat{SectionID: sec, RegistrationID: late, TTL: time.Minute}); err != nil || r.Full {
+		t.Fatalf("hold after the override: %+v %v (the gate must reopen)", r, err)
+	}
+	if _, err := e.svc.AddSeat(e.ctx, sec); err == nil {
+		t.Fatal("a section grew past its room")
+	}
+}

@@ -218,3 +218,30 @@ func (p *PostgresSeats) ReapExpired(ctx context.Context, limit int) ([]domain.Ho
 	}
 	return out, nil
 }
+
+// AddSeat grows a section by one free seat under the section's row lock, refusing to pass
+// its room's capacity.
+func (p *PostgresSeats) AddSeat(ctx context.Context, sectionID string) (int, error) {
+	var capacity int
+	err := pgx.BeginFunc(ctx, p.Pool, func(tx pgx.Tx) error {
+		var room int
+		err := tx.QueryRow(ctx, `SELECT s.capacity, r.capacity FROM sections s JOIN rooms r ON r.code = s.room_code
+			WHERE s.id = $1 FOR UPDATE OF s`, sectionID).Scan(&capacity, &room)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errs.E(errs.NotFound, "section not found")
+		}
+		if err != nil {
+			return err
+		}
+		if capacity >= room {
+			return errs.E(errs.Unprocessable, "the section already fills its room (%d seats)", room)
+		}
+		capacity++
+		if _, err := tx.Exec(ctx, `UPDATE sections SET capacity = $2 WHERE id = $1`, sectionID, capacity); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO seats (section_id, seat_no) VALUES ($1, $2)`, sectionID, capacity)
+		return err
+	})
+	return capacity, err
+}

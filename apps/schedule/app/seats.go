@@ -29,6 +29,9 @@ type Seats interface {
 	// for each, and returns them. Several instances may reap at once without freeing a seat
 	// twice.
 	ReapExpired(ctx context.Context, limit int) ([]domain.Hold, error)
+	// AddSeat grows a section by one free seat, up to its room's capacity (a registry
+	// capacity override), and returns the new capacity.
+	AddSeat(ctx context.Context, sectionID string) (int, error)
 }
 
 // HoldOutcome is what the inventory did with a hold request.
@@ -235,6 +238,19 @@ func (s *Service) ReleaseSeat(ctx context.Context, registrationID string) (domai
 		s.reopen(ctx, h.SectionID)
 	}
 	return h, released, nil
+}
+
+// AddSeat grows a section by one seat for a capacity override and reopens its gate.
+func (s *Service) AddSeat(ctx context.Context, sectionID string) (int, error) {
+	if err := invalidID("sectionId", sectionID); err != nil {
+		return 0, err
+	}
+	capacity, err := s.Seats.AddSeat(ctx, sectionID)
+	if err != nil {
+		return 0, fmt.Errorf("add a seat to %s: %w", sectionID, err)
+	}
+	s.reopen(ctx, sectionID)
+	return capacity, nil
 }
 
 // GetHold returns the seat a registration holds or has confirmed.

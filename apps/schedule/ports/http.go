@@ -429,6 +429,17 @@ func (h *HTTP) ReleaseHold(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// AddSeat handles POST /internal/v1/sections/{id}/seats: one more seat for a registry
+// capacity override (the registration app calls it).
+func (h *HTTP) AddSeat(w http.ResponseWriter, r *http.Request) {
+	capacity, err := h.Service.AddSeat(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		httpx.WriteError(w, r, h.Log, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]int{"capacity": capacity})
+}
+
 // SectionReadModel is one item of GET /internal/v1/read-model/sections: a section as the
 // registration app's read model keeps it (the facts of section.created.v1, no seat counts).
 type SectionReadModel struct {
