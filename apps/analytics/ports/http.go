@@ -150,4 +150,3 @@ func (h *HTTP) Timeline(w http.ResponseWriter, r *http.Request) {
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"minutes": tl})
 }
-
