@@ -79,6 +79,12 @@ func routes(srv *server.App, g *gate, fwd *forwarder) {
 	handle("/api/v1/waitlist/offers/{id}/accept", students, registration, http.MethodPost)
 	handle("/api/v1/waitlist/{sectionId}", students, registration, http.MethodDelete)
 	handle("/api/v1/overrides", staff, registration, http.MethodPost)
+
+	handle("/api/v1/audit/verify", staff, fwd.to("audit"), http.MethodGet)
+	handle("/api/v1/audit/events", staff, fwd.to("audit"), http.MethodGet)
+	handle("/api/v1/analytics/summary", staff, fwd.to("analytics"), http.MethodGet)
+	handle("/api/v1/analytics/sections", staff, fwd.to("analytics"), http.MethodGet)
+	handle("/api/v1/analytics/timeline", staff, fwd.to("analytics"), http.MethodGet)
 }
 
 // me answers GET /api/v1/me: a student's own record from the student app, anyone else's
