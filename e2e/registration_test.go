@@ -390,12 +390,9 @@ func TestConcurrentWaitlistJoinsGetUniqueGapFreePositions(t *testing.T) {
 	if status, body := register(t, holder, "key-"+uuid.NewString(), []string{section}, ""); status != http.StatusAccepted {
 		t.Fatalf("holder: %d %s", status, body)
 	}
-	const n = 60
-	toks := make([]string, n)
+	const n = 200
+	toks := manyEnrolled(t, n)
 	var wg sync.WaitGroup
-	for i := range n {
-		_, toks[i] = enrolled(t)
-	}
 	statuses := make([]int, n)
 	for i := range n {
 		wg.Add(1)

@@ -370,3 +370,18 @@ func (p *PostgresRegistrations) SemesterDeadline(ctx context.Context, semester s
 	}
 	return t, err
 }
+
+// PurgeKeys deletes idempotency keys older than KeyTTL, every interval, until ctx ends:
+// they are kept 24 h, not forever.
+func (p *PostgresRegistrations) PurgeKeys(ctx context.Context, every time.Duration) error {
+	for {
+		if _, err := p.Pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < now() - $1::interval`, p.KeyTTL.String()); err != nil && ctx.Err() == nil {
+			return fmt.Errorf("purge idempotency keys: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(every):
+		}
+	}
+}
