@@ -114,7 +114,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	srv.Go(relay.Run)
 	reconciler := &adapters.Reconciler{Invoker: invoker, Models: store, Log: srv.Log, Interval: cfg.Reconcile, PageSize: 1000}
 	srv.Go(reconciler.Run)
-	srv.Go(func(ctx context.Context) error { return store.PurgeKeys(ctx, time.Hour) })
+	srv.Go(func(ctx context.Context) error { return store.PurgeKeys(ctx, time.Hour, srv.Log.Warn) })
 
 	routes(srv, &ports.HTTP{Service: svc, Validator: srv.Validator, Log: srv.Log},
 		&ports.Events{Models: store, Service: svc, Log: srv.Log})

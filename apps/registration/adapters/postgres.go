@@ -373,10 +373,11 @@ func (p *PostgresRegistrations) SemesterDeadline(ctx context.Context, semester s
 
 // PurgeKeys deletes idempotency keys older than KeyTTL, every interval, until ctx ends:
 // they are kept 24 h, not forever.
-func (p *PostgresRegistrations) PurgeKeys(ctx context.Context, every time.Duration) error {
+// A failed purge is logged and tried again next time: it must never stop the app.
+func (p *PostgresRegistrations) PurgeKeys(ctx context.Context, every time.Duration, warn func(string, ...any)) error {
 	for {
 		if _, err := p.Pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < now() - $1::interval`, p.KeyTTL.String()); err != nil && ctx.Err() == nil {
-			return fmt.Errorf("purge idempotency keys: %w", err)
+			warn("purge of old idempotency keys failed", "err", err)
 		}
 		select {
 		case <-ctx.Done():
