@@ -7,7 +7,7 @@ export DAPR_BIN_DIR := $(shell scripts/dapr-bin-dir.sh)
 RUNNER := go run ./tye-or-compose/runner
 GO_TEST_FLAGS ?= -count=1
 
-.PHONY: help setup run stop status test test-unit test-e2e vet build clean rotate-keys seed
+.PHONY: help setup run stop status test test-unit test-e2e vet build clean rotate-keys seed bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -41,6 +41,10 @@ test-e2e: setup ## end-to-end tests only
 
 seed: setup ## write the demo campus (300 modules, 900+ sections, 20,000 students) and print demo accounts
 	@go run ./tye-or-compose/seed $(SEED_FLAGS)
+
+bench: setup ## the surge benchmark against the platform of `make run` (started if down; seeded campus; see bench/results/README.md)
+	@$(RUNNER) status | grep -q " running$$" || $(RUNNER) up
+	go run ./bench
 
 rotate-keys: ## add a new JWT signing key and PII key (old ones stay valid); then make stop && make run
 	@bash scripts/rotate-keys.sh all
