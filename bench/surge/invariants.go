@@ -257,6 +257,41 @@ func CheckInvariants(ctx context.Context, t Truth) (Invariants, error) {
 	return out, nil
 }
 
+// IdleSeats lists the sections that have free seats while students wait on their waitlist.
+// It is not one of DESIGN.md's invariants (nothing is overbooked, lost or charged twice),
+// but a seat nobody is offered is a registration the platform owes someone.
+func IdleSeats(ctx context.Context, t Truth) ([]string, error) {
+	waiting := map[string]int{}
+	rows, err := t.Registration.Query(ctx, `SELECT section_id::text, count(*) FROM waitlist
+		WHERE section_id = ANY($1::uuid[]) GROUP BY section_id`, t.Sections)
+	if err != nil {
+		return nil, fmt.Errorf("read waitlists: %w", err)
+	}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err == nil {
+			waiting[id] = n
+		}
+	}
+	rows.Close()
+	var out []string
+	rows, err = t.Schedule.Query(ctx, `SELECT section_id::text, count(*) FROM seats
+		WHERE section_id = ANY($1::uuid[]) AND status = 'free' GROUP BY section_id`, t.Sections)
+	if err != nil {
+		return nil, fmt.Errorf("read free seats: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var free int
+		if err := rows.Scan(&id, &free); err == nil && waiting[id] > 0 {
+			out = append(out, fmt.Sprintf("section %s: %d free seats, %d students waiting", id, free, waiting[id]))
+		}
+	}
+	return out, rows.Err()
+}
+
 func contains(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {

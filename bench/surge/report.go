@@ -124,6 +124,7 @@ type Report struct {
 	Processes    []ProcUsage        `json:"processes"`
 	Ratios       map[string]float64 `json:"ratios"`
 	Invariants   Invariants         `json:"invariants"`
+	IdleSeats    []string           `json:"idleSeatsWhileWaiting"`
 }
 
 func reportConfig(c Config) map[string]any {
@@ -304,6 +305,17 @@ func (r *Report) Markdown() string {
 			mark = "FAIL"
 		}
 		w("- %s %s — %s", mark, i.Name, i.Detail)
+	}
+	w("")
+	w("## Findings")
+	w("")
+	if len(r.IdleSeats) == 0 {
+		w("- no section has a free seat while students wait on its waitlist")
+	} else {
+		w("- %d sections have free seats while students wait (no offer was made):", len(r.IdleSeats))
+		for _, s := range r.IdleSeats {
+			w("  - %s", s)
+		}
 	}
 	return b.String()
 }

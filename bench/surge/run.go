@@ -267,9 +267,11 @@ func Run(ctx context.Context, c Config) (*Report, error) {
 		secs = append(secs, s)
 	}
 	sort.Strings(secs)
-	rep.Invariants, err = CheckInvariants(ctx, Truth{Registration: reg, Schedule: sch, Charges: charges,
-		Sections: secs, Accepted: acceptedList(&acceptedIDs), Now: time.Now()})
-	if err != nil {
+	truth := Truth{Registration: reg, Schedule: sch, Charges: charges, Sections: secs, Accepted: acceptedList(&acceptedIDs), Now: time.Now()}
+	if rep.Invariants, err = CheckInvariants(ctx, truth); err != nil {
+		return nil, err
+	}
+	if rep.IdleSeats, err = IdleSeats(ctx, truth); err != nil {
 		return nil, err
 	}
 	rep.Invariants = append(rep.Invariants, rep.Surge.replayInvariant())
