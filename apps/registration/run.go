@@ -27,6 +27,7 @@ type Config struct {
 	HoldTTL       time.Duration `env:"HOLD_TTL" envDefault:"10m"`
 	OfferTTL      time.Duration `env:"WAITLIST_OFFER_TTL" envDefault:"24h"`
 	MaxCredits    int           `env:"MAX_CREDITS" envDefault:"60"`
+	WaitlistSweep time.Duration `env:"WAITLIST_SWEEP" envDefault:"15s"`
 	KeyTTL        time.Duration `env:"IDEMPOTENCY_KEY_TTL" envDefault:"24h"`
 	Reconcile     time.Duration `env:"READ_MODEL_RECONCILE" envDefault:"5m"`
 	InvokeTimeout time.Duration `env:"INVOKE_TIMEOUT" envDefault:"30s"`
@@ -115,6 +116,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	reconciler := &adapters.Reconciler{Invoker: invoker, Models: store, Log: srv.Log, Interval: cfg.Reconcile, PageSize: 1000}
 	srv.Go(reconciler.Run)
 	srv.Go(func(ctx context.Context) error { return store.PurgeKeys(ctx, time.Hour, srv.Log.Warn) })
+	srv.Go(func(ctx context.Context) error { return svc.PromoteWaitlists(ctx, cfg.WaitlistSweep) })
 
 	routes(srv, &ports.HTTP{Service: svc, Validator: srv.Validator, Log: srv.Log},
 		&ports.Events{Models: store, Service: svc, Log: srv.Log})

@@ -386,3 +386,12 @@ func (p *PostgresRegistrations) PurgeKeys(ctx context.Context, every time.Durati
 		}
 	}
 }
+
+// WaitlistedSections lists the sections someone waits for.
+func (p *PostgresRegistrations) WaitlistedSections(ctx context.Context) ([]string, error) {
+	rows, err := p.Pool.Query(ctx, `SELECT DISTINCT section_id::text FROM waitlist`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
+}

@@ -64,6 +64,8 @@ type Registrations interface {
 	// waitlisted registration; on success it becomes OFFERED (saga started, positions
 	// renumbered). It returns nil when nobody waits or no seat could be held.
 	OfferNext(ctx context.Context, sectionID string, hold func(domain.Registration) (time.Time, bool, error), now time.Time) (*domain.Registration, error)
+	// WaitlistedSections lists the sections someone waits for.
+	WaitlistedSections(ctx context.Context) ([]string, error)
 	// LeaveWaitlist drops a student's waitlist entry for a section and renumbers.
 	LeaveWaitlist(ctx context.Context, studentID, sectionID string, now time.Time) (domain.Registration, error)
 	AddOverride(ctx context.Context, studentID, module, rule, reason, by string, now time.Time) error
@@ -435,6 +437,44 @@ func (s *Service) OfferFreedSeat(ctx context.Context, sectionID string) (*domain
 	return s.Store.OfferNext(ctx, sectionID, func(r domain.Registration) (time.Time, bool, error) {
 		return s.Seats.Hold(ctx, sectionID, r.ID, s.Config.OfferTTL)
 	}, s.Now())
+}
+
+// OfferFreedSeats offers every free seat of the section to the waitlist, first in line
+// first, and reports how many offers it made.
+func (s *Service) OfferFreedSeats(ctx context.Context, sectionID string) (int, error) {
+	n := 0
+	for {
+		offered, err := s.OfferFreedSeat(ctx, sectionID)
+		if err != nil || offered == nil {
+			return n, err
+		}
+		n++
+	}
+}
+
+// PromoteWaitlists is the safety net behind seat.released.v1: every interval it offers any
+// free seat of a section with a waitlist (an event lost to a dead-letter queue, or a
+// promotion that failed while the seat service was unavailable, leaves none stranded).
+func (s *Service) PromoteWaitlists(ctx context.Context, every time.Duration) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(every):
+		}
+		sections, err := s.Store.WaitlistedSections(ctx)
+		if err != nil {
+			s.Log.Warn("waitlist sweep failed", "err", err)
+			continue
+		}
+		for _, sec := range sections {
+			if n, err := s.OfferFreedSeats(ctx, sec); err != nil {
+				s.Log.Warn("waitlist sweep: offer failed", "section", sec, "err", err)
+			} else if n > 0 {
+				s.Log.Info("waitlist sweep offered freed seats", "section", sec, "offers", n)
+			}
+		}
+	}
 }
 
 // GrantOverride records a registry override of one rule for one student and module.

@@ -130,9 +130,9 @@ func (e *Events) OnSeat(w http.ResponseWriter, r *http.Request) {
 		if json.Unmarshal(ce.Data, &d) != nil || d.SectionID == "" {
 			return nil
 		}
-		offered, err := e.Service.OfferFreedSeat(r.Context(), d.SectionID)
-		if offered != nil {
-			e.Log.InfoContext(r.Context(), "waitlist offer made", "registration", offered.ID, "section", d.SectionID)
+		n, err := e.Service.OfferFreedSeats(r.Context(), d.SectionID)
+		if n > 0 {
+			e.Log.InfoContext(r.Context(), "waitlist offers made", "offers", n, "section", d.SectionID)
 		}
 		return err
 	})
