@@ -26,6 +26,17 @@ func TestBenchSmoke(t *testing.T) {
 			}
 		}
 	}
+	// The bench picks seeded students the registration app knows; its read model fills from
+	// events after the seed, so a run of this test alone waits for it.
+	var ids []string
+	for _, s := range seeded.Campus.Students {
+		ids = append(ids, s.ID)
+	}
+	eventually(t, 2*time.Minute, "registration to know the seeded students", func() bool {
+		var n int
+		_ = registrationDB(t).QueryRow(context.Background(), `SELECT count(*) FROM rm_students WHERE id = ANY($1::uuid[])`, ids).Scan(&n)
+		return n == len(ids)
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	rep, err := surge.Run(ctx, surge.Config{

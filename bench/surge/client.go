@@ -67,9 +67,12 @@ func (a *api) do(ctx context.Context, method, path, token string, body any, head
 	return ans
 }
 
-// login returns an access token, waiting out 429s (login is not measured).
+// login returns an access token, waiting out 429s and 503s (login is not measured).
 func (a *api) login(ctx context.Context, user, password string) (string, error) {
-	for attempt := 0; ; attempt++ {
+	// A platform just started may answer 503 for a while (identity warming up behind its
+	// sidecar); give it two minutes, then say what it answered.
+	giveUp := time.Now().Add(2 * time.Minute)
+	for {
 		ans := a.do(ctx, http.MethodPost, "/api/v1/auth/login", "", map[string]string{"username": user, "password": password})
 		switch {
 		case ans.err != nil && ctx.Err() != nil:
@@ -82,8 +85,8 @@ func (a *api) login(ctx context.Context, user, password string) (string, error) 
 				return "", fmt.Errorf("login %s: unreadable answer %s", user, ans.body)
 			}
 			return v.AccessToken, nil
-		case (ans.status == http.StatusTooManyRequests || ans.err != nil) && attempt < 20:
-			wait := max(ans.retryAfter, 200*time.Millisecond)
+		case (ans.status == http.StatusTooManyRequests || ans.status == http.StatusServiceUnavailable || ans.err != nil) && time.Now().Before(giveUp):
+			wait := max(ans.retryAfter, 500*time.Millisecond)
 			select {
 			case <-ctx.Done():
 				return "", ctx.Err()
