@@ -90,6 +90,11 @@ func runMain(m *testing.M) int {
 		}
 	}
 	runDir := filepath.Join(home, "run", "e2e")
+	// An interrupted run (a killed `go test`) leaves its processes running in their own
+	// sessions: stop what it recorded before starting afresh.
+	if names, err := devstack.StopRecorded(runDir, 4*time.Second); len(names) > 0 || err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: stopped %d processes left by an interrupted run (%v)\n", len(names), err)
+	}
 	_ = os.RemoveAll(runDir)
 	opts = devstack.Options{Template: t, DaprBinDir: daprBin, RunDir: runDir,
 		PKIDir: filepath.Join(home, "pki"), SentryConfig: filepath.Join(repoRoot, "dapr-config", "daprsystem.yaml"),
