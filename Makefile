@@ -43,7 +43,7 @@ seed: setup ## write the demo campus (300 modules, 900+ sections, 20,000 student
 	@go run ./tye-or-compose/seed $(SEED_FLAGS)
 
 bench: setup ## the surge benchmark against the platform of `make run` (started if down; seeded campus; see bench/results/README.md)
-	@$(RUNNER) status | grep " running$$" >/dev/null || $(RUNNER) up
+	@$(RUNNER) status | grep -E "pid +[0-9]+ +running$$" >/dev/null || $(RUNNER) up
 	go run ./bench
 
 rotate-keys: ## add a new JWT signing key and PII key (old ones stay valid); then make stop && make run

@@ -114,8 +114,9 @@ type HoldSeat struct {
 	TTL            time.Duration
 }
 
-// MaxHoldTTL bounds how long a seat may be held unpaid.
-const MaxHoldTTL = time.Hour
+// MaxHoldTTL bounds how long a seat may be held unpaid: a waitlist offer holds its seat
+// for the claim deadline (24 h by default), so two days.
+const MaxHoldTTL = 48 * time.Hour
 
 // HoldSeat holds one seat of a section for a registration, or answers "full".
 //
