@@ -75,7 +75,7 @@ func TestHoldSeatUsesTheGate(t *testing.T) {
 		{"database error: reopen in case a seat was skipped", func() (app.GateState, error) { return app.GateState{}, nil },
 			func() (app.HoldOutcome, error) { return app.HoldOutcome{}, errors.New("connection reset") }, time.Minute, "", errs.Internal, 1, nil, 1, 1},
 		{"ttl out of range", func() (app.GateState, error) { return app.GateState{}, nil },
-			nil, 2 * time.Hour, "", errs.Invalid, 0, nil, 0, 0},
+			nil, app.MaxHoldTTL + time.Hour, "", errs.Invalid, 0, nil, 0, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
