@@ -74,20 +74,9 @@ func (h *HTTP) OnEvent(w http.ResponseWriter, r *http.Request) {
 	events.Reply(w, events.Success)
 }
 
-func requireStaff(r *http.Request) error {
-	p, ok := authz.FromRequest(r)
-	if !ok {
-		return errs.E(errs.Unauthorized, "authentication required")
-	}
-	if !p.Role.Staff() {
-		return errs.E(errs.Forbidden, "only registry staff may read analytics")
-	}
-	return nil
-}
-
 // Summary answers GET /api/v1/analytics/summary.
 func (h *HTTP) Summary(w http.ResponseWriter, r *http.Request) {
-	if err := requireStaff(r); err != nil {
+	if _, err := authz.RequireStaff(r, "read analytics"); err != nil {
 		httpx.WriteError(w, r, h.Log, err)
 		return
 	}
@@ -108,7 +97,7 @@ type SectionsView struct {
 // Sections answers GET /api/v1/analytics/sections?semester=: fill and waitlist per
 // section and per module.
 func (h *HTTP) Sections(w http.ResponseWriter, r *http.Request) {
-	if err := requireStaff(r); err != nil {
+	if _, err := authz.RequireStaff(r, "read analytics"); err != nil {
 		httpx.WriteError(w, r, h.Log, err)
 		return
 	}
@@ -129,7 +118,7 @@ func (h *HTTP) Sections(w http.ResponseWriter, r *http.Request) {
 // Timeline answers GET /api/v1/analytics/timeline?minutes=60: per minute, new
 // registrations and events by type.
 func (h *HTTP) Timeline(w http.ResponseWriter, r *http.Request) {
-	if err := requireStaff(r); err != nil {
+	if _, err := authz.RequireStaff(r, "read analytics"); err != nil {
 		httpx.WriteError(w, r, h.Log, err)
 		return
 	}

@@ -71,23 +71,10 @@ func (h *HTTP) OnEvent(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// requireStaff admits registry staff and admins: the gateway checks this too, the app
-// does not rely on it alone.
-func requireStaff(r *http.Request) error {
-	p, ok := authz.FromRequest(r)
-	if !ok {
-		return errs.E(errs.Unauthorized, "authentication required")
-	}
-	if !p.Role.Staff() {
-		return errs.E(errs.Forbidden, "only registry staff may read the audit log")
-	}
-	return nil
-}
-
 // Verify answers GET /api/v1/audit/verify: whether the chain is intact, and if not, the
 // first entry (seq and event id) at which it breaks.
 func (h *HTTP) Verify(w http.ResponseWriter, r *http.Request) {
-	if err := requireStaff(r); err != nil {
+	if _, err := authz.RequireStaff(r, "read the audit log"); err != nil {
 		httpx.WriteError(w, r, h.Logger, err)
 		return
 	}
@@ -118,7 +105,7 @@ type EntryView struct {
 // Events answers GET /api/v1/audit/events?after=&limit=: entries in seq order; next is
 // the after of the following page, "" once the head is reached.
 func (h *HTTP) Events(w http.ResponseWriter, r *http.Request) {
-	if err := requireStaff(r); err != nil {
+	if _, err := authz.RequireStaff(r, "read the audit log"); err != nil {
 		httpx.WriteError(w, r, h.Logger, err)
 		return
 	}

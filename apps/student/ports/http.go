@@ -83,21 +83,9 @@ func (h *HTTP) fail(w http.ResponseWriter, r *http.Request, err error) {
 	httpx.WriteError(w, r, h.Log, err)
 }
 
-// requireStaff admits registry staff and admins only.
-func requireStaff(r *http.Request) (authz.Principal, error) {
-	p, ok := authz.FromRequest(r)
-	if !ok {
-		return p, errs.E(errs.Unauthorized, "authentication required")
-	}
-	if !p.Role.Staff() {
-		return p, errs.E(errs.Forbidden, "only registry staff may do this")
-	}
-	return p, nil
-}
-
 // CreateStudent handles POST /api/v1/students.
 func (h *HTTP) CreateStudent(w http.ResponseWriter, r *http.Request) {
-	if _, err := requireStaff(r); err != nil {
+	if _, err := authz.RequireStaff(r, "do this"); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -161,7 +149,7 @@ func (h *HTTP) UpdateStudent(w http.ResponseWriter, r *http.Request) {
 
 // SearchStudents handles GET /api/v1/students?q=&programme=&after=&limit= (staff).
 func (h *HTTP) SearchStudents(w http.ResponseWriter, r *http.Request) {
-	if _, err := requireStaff(r); err != nil {
+	if _, err := authz.RequireStaff(r, "do this"); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -199,7 +187,7 @@ type CompletedResponse struct {
 
 // RecordCompleted handles POST /api/v1/students/{id}/history (staff).
 func (h *HTTP) RecordCompleted(w http.ResponseWriter, r *http.Request) {
-	if _, err := requireStaff(r); err != nil {
+	if _, err := authz.RequireStaff(r, "do this"); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -259,7 +247,7 @@ func toHold(x domain.Hold) HoldResponse {
 
 // PlaceHold handles POST /api/v1/students/{id}/holds (staff).
 func (h *HTTP) PlaceHold(w http.ResponseWriter, r *http.Request) {
-	p, err := requireStaff(r)
+	p, err := authz.RequireStaff(r, "do this")
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -279,7 +267,7 @@ func (h *HTTP) PlaceHold(w http.ResponseWriter, r *http.Request) {
 
 // LiftHold handles DELETE /api/v1/students/{id}/holds/{holdId} (staff).
 func (h *HTTP) LiftHold(w http.ResponseWriter, r *http.Request) {
-	if _, err := requireStaff(r); err != nil {
+	if _, err := authz.RequireStaff(r, "do this"); err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -87,3 +87,16 @@ func RequireStudentAccess(r *http.Request, id string) (Principal, error) {
 	}
 	return p, nil
 }
+
+// RequireStaff admits registry staff and admins; the gateway checks routes too, but an app
+// does not rely on its caller alone. action completes "only registry staff may …".
+func RequireStaff(r *http.Request, action string) (Principal, error) {
+	p, ok := FromRequest(r)
+	if !ok {
+		return p, errs.E(errs.Unauthorized, "authentication required")
+	}
+	if !p.Role.Staff() {
+		return p, errs.E(errs.Forbidden, "only registry staff may %s", action)
+	}
+	return p, nil
+}
