@@ -119,6 +119,10 @@ func RegistrationSaga(ctx *workflow.WorkflowContext) (any, error) {
 	err := call(ctx, ChargeFeeName, ChargeInput{RegistrationID: in.RegistrationID, StudentID: in.StudentID, Fee: in.Fee,
 		PaymentMethod: method}, &charge)
 	if err != nil {
+		// The charge's outcome is unknown (the gateway may have taken the money before
+		// the answer was lost): refund whatever the payment service recorded, then give
+		// the seat back. A refund of nothing is refused and ignored.
+		_ = call(ctx, RefundFeeName, ChargeInput{RegistrationID: in.RegistrationID, StudentID: in.StudentID, Fee: in.Fee}, nil)
 		return compensate(ctx, in, domain.Failed, "the payment could not be completed (payment service unavailable)")
 	}
 	if !charge.Succeeded {
