@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/registrar-edu/registrar/internal/platform/authz"
 	"github.com/registrar-edu/registrar/internal/platform/errs"
@@ -65,6 +67,12 @@ func (f *forwarder) to(appID string) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, f.maxBody)
-		proxy.ServeHTTP(w, r)
+		// A client that goes away must not cancel the call in flight: daprd 1.16.0 panics
+		// when an invocation is cancelled mid-response (dapr/dapr#10371). The call finishes
+		// (bounded by the sidecars' resiliency timeouts, and this backstop) and its answer
+		// is dropped.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 2*time.Minute)
+		defer cancel()
+		proxy.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
