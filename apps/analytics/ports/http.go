@@ -81,11 +81,7 @@ func (h *HTTP) Summary(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s, err := h.Aggregates.Summary(r.Context())
-	if err != nil {
-		httpx.WriteError(w, r, h.Log, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, s)
+	httpx.Respond(w, r, h.Log, http.StatusOK, s, err)
 }
 
 // SectionsView is the answer of GET /api/v1/analytics/sections.
@@ -108,11 +104,7 @@ func (h *HTTP) Sections(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	secs, err := h.Aggregates.Sections(r.Context(), semester)
-	if err != nil {
-		httpx.WriteError(w, r, h.Log, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, SectionsView{Sections: secs, Modules: domain.Modules(secs)})
+	httpx.Respond(w, r, h.Log, http.StatusOK, SectionsView{Sections: secs, Modules: domain.Modules(secs)}, err)
 }
 
 // Timeline answers GET /api/v1/analytics/timeline?minutes=60: per minute, new
@@ -133,9 +125,5 @@ func (h *HTTP) Timeline(w http.ResponseWriter, r *http.Request) {
 		minutes = n
 	}
 	tl, err := h.Aggregates.Timeline(r.Context(), minutes)
-	if err != nil {
-		httpx.WriteError(w, r, h.Log, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"minutes": tl})
+	httpx.Respond(w, r, h.Log, http.StatusOK, map[string]any{"minutes": tl}, err)
 }

@@ -108,11 +108,7 @@ func (h *HTTP) CreateUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := h.Service.Create(r.Context(), app.CreateUser(req))
-	if err != nil {
-		httpx.WriteError(w, r, h.Log, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusCreated, toResponse(u))
+	httpx.Respond(w, r, h.Log, http.StatusCreated, toResponse(u), err)
 }
 
 // Me handles GET /api/v1/users/me: the caller's own account.
@@ -123,9 +119,5 @@ func (h *HTTP) Me(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := h.Service.Get(r.Context(), p.UserID)
-	if err != nil {
-		httpx.WriteError(w, r, h.Log, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, toResponse(u))
+	httpx.Respond(w, r, h.Log, http.StatusOK, toResponse(u), err)
 }

@@ -54,6 +54,15 @@ type OverrideRequest struct {
 
 var keyRule = regexp.MustCompile(`^[A-Za-z0-9._:-]{8,100}$`)
 
+// respond writes v, or err the way fail does (eligibility refusals list their rules).
+func (h *HTTP) respond(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, status, v)
+}
+
 func (h *HTTP) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ne *app.NotEligible
 	if errors.As(err, &ne) {
@@ -155,11 +164,7 @@ func (h *HTTP) List(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list, err := h.Service.List(r.Context(), p.StudentID)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": list})
+	h.respond(w, r, http.StatusOK, map[string]any{"items": list}, err)
 }
 
 func caller(r *http.Request) (authz.Principal, bool, error) {
@@ -178,11 +183,7 @@ func (h *HTTP) Get(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := h.Service.Get(r.Context(), mux.Vars(r)["id"], p.StudentID, staff)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, v)
+	h.respond(w, r, http.StatusOK, v, err)
 }
 
 // Drop handles DELETE /api/v1/registrations/{id}.
@@ -193,11 +194,7 @@ func (h *HTTP) Drop(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v, err := h.Service.Drop(r.Context(), mux.Vars(r)["id"], p.StudentID, staff)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusAccepted, v)
+	h.respond(w, r, http.StatusAccepted, v, err)
 }
 
 // Pay handles POST /api/v1/registrations/{id}/payment and POST /api/v1/waitlist/offers/{id}/accept.
@@ -229,11 +226,7 @@ func (h *HTTP) Waitlist(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	list, err := h.Service.Waitlist(r.Context(), p.StudentID)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": list})
+	h.respond(w, r, http.StatusOK, map[string]any{"items": list}, err)
 }
 
 // LeaveWaitlist handles DELETE /api/v1/waitlist/{sectionId}.

@@ -116,11 +116,7 @@ func (h *HTTP) CreateSemester(w http.ResponseWriter, r *http.Request) {
 // GetSemester handles GET /api/v1/semesters/{code}.
 func (h *HTTP) GetSemester(w http.ResponseWriter, r *http.Request) {
 	s, err := h.Service.GetSemester(r.Context(), mux.Vars(r)["code"])
-	if err != nil {
-		httpx.WriteError(w, r, h.Log, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, toSemester(s))
+	httpx.Respond(w, r, h.Log, http.StatusOK, toSemester(s), err)
 }
 
 // ListSemesters handles GET /api/v1/semesters.
@@ -152,11 +148,7 @@ func (h *HTTP) CreateRoom(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	room, err := h.Service.CreateRoom(r.Context(), req.Code, req.Building, req.Capacity)
-	if err != nil {
-		httpx.WriteError(w, r, h.Log, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusCreated, RoomDTO(room))
+	httpx.Respond(w, r, h.Log, http.StatusCreated, RoomDTO(room), err)
 }
 
 // ListRooms handles GET /api/v1/rooms.
@@ -284,11 +276,7 @@ func (h *HTTP) CreateSection(w http.ResponseWriter, r *http.Request) {
 // GetSection handles GET /api/v1/sections/{id}.
 func (h *HTTP) GetSection(w http.ResponseWriter, r *http.Request) {
 	s, err := h.Service.GetSection(r.Context(), mux.Vars(r)["id"])
-	if err != nil {
-		httpx.WriteError(w, r, h.Log, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, toSection(s))
+	httpx.Respond(w, r, h.Log, http.StatusOK, toSection(s), err)
 }
 
 // ListSections handles GET /api/v1/sections?semester=&subject=&after=&limit=.
@@ -402,21 +390,13 @@ func (h *HTTP) HoldSeat(w http.ResponseWriter, r *http.Request) {
 // GetHold handles GET /internal/v1/holds/{registrationId}.
 func (h *HTTP) GetHold(w http.ResponseWriter, r *http.Request) {
 	x, err := h.Service.GetHold(r.Context(), mux.Vars(r)["registrationId"])
-	if err != nil {
-		httpx.WriteError(w, r, h.Log, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, toHold(x))
+	httpx.Respond(w, r, h.Log, http.StatusOK, toHold(x), err)
 }
 
 // ConfirmHold handles POST /internal/v1/holds/{registrationId}/confirm.
 func (h *HTTP) ConfirmHold(w http.ResponseWriter, r *http.Request) {
 	x, err := h.Service.ConfirmSeat(r.Context(), mux.Vars(r)["registrationId"])
-	if err != nil {
-		httpx.WriteError(w, r, h.Log, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, toHold(x))
+	httpx.Respond(w, r, h.Log, http.StatusOK, toHold(x), err)
 }
 
 // ReleaseHold handles DELETE /internal/v1/holds/{registrationId}: 204 whether or not a seat
@@ -433,11 +413,7 @@ func (h *HTTP) ReleaseHold(w http.ResponseWriter, r *http.Request) {
 // capacity override (the registration app calls it).
 func (h *HTTP) AddSeat(w http.ResponseWriter, r *http.Request) {
 	capacity, err := h.Service.AddSeat(r.Context(), mux.Vars(r)["id"])
-	if err != nil {
-		httpx.WriteError(w, r, h.Log, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]int{"capacity": capacity})
+	httpx.Respond(w, r, h.Log, http.StatusOK, map[string]int{"capacity": capacity}, err)
 }
 
 // SectionReadModel is one item of GET /internal/v1/read-model/sections: a section as the

@@ -160,11 +160,7 @@ func (h *HTTP) UpdateModule(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	m, err := h.Service.UpdateModule(r.Context(), code, req.spec())
-	if err != nil {
-		httpx.WriteError(w, r, h.Log, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, toModuleResponse(m))
+	httpx.Respond(w, r, h.Log, http.StatusOK, toModuleResponse(m), err)
 }
 
 // DeleteModule handles DELETE /api/v1/subjects/{code}.
@@ -179,11 +175,7 @@ func (h *HTTP) DeleteModule(w http.ResponseWriter, r *http.Request) {
 // GetModule handles GET /api/v1/subjects/{code}.
 func (h *HTTP) GetModule(w http.ResponseWriter, r *http.Request) {
 	m, err := h.Service.GetModule(r.Context(), mux.Vars(r)["code"])
-	if err != nil {
-		httpx.WriteError(w, r, h.Log, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, toModuleResponse(m))
+	httpx.Respond(w, r, h.Log, http.StatusOK, toModuleResponse(m), err)
 }
 
 // ListModules handles GET /api/v1/subjects?programme=&level=&term=&after=&limit=.
@@ -260,11 +252,7 @@ func (h *HTTP) CreateProgramme(w http.ResponseWriter, r *http.Request) {
 // GetProgramme handles GET /api/v1/programmes/{code}.
 func (h *HTTP) GetProgramme(w http.ResponseWriter, r *http.Request) {
 	p, err := h.Service.GetProgramme(r.Context(), mux.Vars(r)["code"])
-	if err != nil {
-		httpx.WriteError(w, r, h.Log, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, toProgrammeResponse(p))
+	httpx.Respond(w, r, h.Log, http.StatusOK, toProgrammeResponse(p), err)
 }
 
 // ListProgrammes handles GET /api/v1/programmes.
@@ -315,9 +303,5 @@ func (h *HTTP) ReadModelModules(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, err := h.Service.ModuleFeed(r.Context(), req)
-	if err != nil {
-		httpx.WriteError(w, r, h.Log, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, page.Map(p, toModuleReadModel))
+	httpx.Respond(w, r, h.Log, http.StatusOK, page.Map(p, toModuleReadModel), err)
 }

@@ -75,3 +75,13 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
+
+// Respond writes v as JSON with status, or err as problem+json: the last step of most
+// handlers, once the command or query has run.
+func Respond(w http.ResponseWriter, r *http.Request, log *slog.Logger, status int, v any, err error) {
+	if err != nil {
+		WriteError(w, r, log, err)
+		return
+	}
+	WriteJSON(w, status, v)
+}
