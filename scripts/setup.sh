@@ -6,6 +6,12 @@ source "$(dirname "$0")/lib.sh"
 
 command -v go >/dev/null || die "Go is required (https://go.dev/dl); this machine has none on PATH"
 
+# One setup at a time per machine: two checkouts (or `make test` beside `make run`) would
+# otherwise build into the same caches at once. The second waits, then finds everything done.
+mkdir -p "$REGISTRAR_HOME"
+exec 9>"$REGISTRAR_HOME/setup.lock"
+flock 9
+
 apt_updated=0
 apt_install() {
   if [ $apt_updated -eq 0 ]; then
