@@ -358,3 +358,28 @@ func (h *HTTP) ReadModelStudents(w http.ResponseWriter, r *http.Request) {
 	}
 	httpx.WriteJSON(w, http.StatusOK, p)
 }
+
+// RecordResponse is a student's record as back-office apps (the legacy ERP sync) read it:
+// names, number and programme, never contact details.
+type RecordResponse struct {
+	ID            string `json:"id"`
+	StudentNumber string `json:"studentNumber"`
+	GivenName     string `json:"givenName"`
+	FamilyName    string `json:"familyName"`
+	Programme     string `json:"programme"`
+	YearOfStudy   int    `json:"yearOfStudy"`
+	Version       int    `json:"version"`
+}
+
+// StudentRecord handles GET /internal/v1/students/{id}: the record events leave out (they
+// carry ids only), for the apps the student app's Dapr access-control policy admits. It
+// expects no user principal.
+func (h *HTTP) StudentRecord(w http.ResponseWriter, r *http.Request) {
+	s, err := h.Service.Get(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, RecordResponse{ID: s.ID, StudentNumber: s.StudentNumber, GivenName: s.GivenName,
+		FamilyName: s.FamilyName, Programme: s.Programme, YearOfStudy: s.YearOfStudy, Version: s.Version})
+}
