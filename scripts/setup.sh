@@ -56,6 +56,7 @@ ensure_service MariaDB 3306 "mariadb-server mariadb-client" /usr/sbin/mariadbd \
 command -v psql >/dev/null || apt_install postgresql-client
 command -v rabbitmqctl >/dev/null || die "rabbitmqctl missing although RabbitMQ runs: install rabbitmq-server"
 for c in openssl curl; do command -v $c >/dev/null || apt_install $c; done
+bash "$REPO_ROOT/scripts/legacy-erp.sh" registrar_erp
 
 step "FerretDB (MongoDB protocol, for the subject catalogue)"
 bash "$REPO_ROOT/scripts/build-ferretdb.sh"
