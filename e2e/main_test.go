@@ -122,10 +122,15 @@ func runMain(m *testing.M) int {
 		}
 		flushRedis(c)
 		dropMongoDatabases(c)
+		dropLegacyERP(c)
 	}
 	cleanup() // leftovers of an interrupted run
 	flushRedis(ctx)
 	if err := devstack.Prepare(ctx, opts); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e prepare:", err)
+		return 1
+	}
+	if err := prepareLegacyERP(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e prepare:", err)
 		return 1
 	}
@@ -198,6 +203,10 @@ func isolate(t *devstack.Template) {
 			// The payment gateway binding points at the e2e simulator (paygate's shifted port).
 			if k == "REGISTRAR_SECRET_PAYMENTGATEWAY_URL" {
 				v = strings.Replace(v, ":21170", fmt.Sprintf(":%d", 21170+portOffset), 1)
+			}
+			// The legacy ERP binding writes the e2e ERP database (created by prepareLegacyERP).
+			if k == "REGISTRAR_SECRET_LEGACY_ERP_DSN" {
+				v = strings.Replace(v, "/registrar_erp?", "/"+erpDatabase+"?", 1)
 			}
 			env[k] = v
 		}
