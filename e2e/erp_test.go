@@ -228,3 +228,23 @@ func TestERPGetsOneRowPerConfirmedRegistrationAndIgnoresRedeliveries(t *testing.
 		t.Errorf("after the redeliveries the student has %d ENROLMENT and %d STUDENT_MASTER rows, want 1 and 1", e, m)
 	}
 }
+
+// TestERPSyncAloneReadsStudentRecords: the student record endpoint erp-sync uses answers
+// through erp-sync's sidecar, without contact details, and access control refuses it to
+// the other apps (the gateway and registration included).
+func TestERPSyncAloneReadsStudentRecords(t *testing.T) {
+	s := createStudent(t)
+	path := "/v1.0/invoke/student/method/internal/v1/students/" + s.ID
+	status, _, body := call(t, http.MethodGet, sidecarURL("erp-sync")+path, nil)
+	if status != http.StatusOK || !strings.Contains(string(body), `"familyName":"Hopper"`) {
+		t.Fatalf("erp-sync reading the record: %d %s", status, body)
+	}
+	if strings.Contains(string(body), "@") || strings.Contains(string(body), "email") {
+		t.Fatalf("the record carries contact details: %s", body)
+	}
+	for _, app := range []string{"gateway", "registration", "notification"} {
+		if status, _, body := call(t, http.MethodGet, sidecarURL(app)+path, nil); status != http.StatusForbidden {
+			t.Errorf("%s reading the record: %d %s, want 403", app, status, body)
+		}
+	}
+}
