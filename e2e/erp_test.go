@@ -59,7 +59,10 @@ func dropLegacyERP(ctx context.Context) {
 		fmt.Println("e2e cleanup:", err)
 		return
 	}
-	db, err := sql.Open("mysql", dsn)
+	// Connect to no database: the e2e one may not exist (yet, or any more).
+	cfg, _ := mysql.ParseDSN(dsn)
+	cfg.DBName = ""
+	db, err := sql.Open("mysql", cfg.FormatDSN())
 	if err != nil {
 		return
 	}
