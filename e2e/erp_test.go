@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -72,8 +73,27 @@ func dropLegacyERP(ctx context.Context) {
 	}
 }
 
+// erpLogsOnFailure shows the end of erp-sync's and its sidecar's logs if the test fails:
+// the next run removes the run directory.
+func erpLogsOnFailure(t *testing.T) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for _, name := range []string{"erp-sync", "daprd-erp-sync"} {
+			b, err := os.ReadFile(filepath.Join(opts.RunDir, "logs", name+".log"))
+			if err != nil {
+				continue
+			}
+			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+			t.Logf("last lines of %s.log:\n%s", name, strings.Join(lines[max(0, len(lines)-40):], "\n"))
+		}
+	})
+}
+
 func openERP(t *testing.T) *sql.DB {
 	t.Helper()
+	erpLogsOnFailure(t)
 	dsn, err := erpDSN()
 	if err != nil {
 		t.Fatal(err)
