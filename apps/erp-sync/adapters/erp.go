@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	dapr "github.com/dapr/go-sdk/client"
 
@@ -39,7 +40,7 @@ type Statement struct {
 // they come from a newer (or the same) version of the record. MariaDB assigns left to
 // right, so SRC_VERSION, which the conditions read, is assigned last. Repeating the same
 // row leaves every column, LAST_UPD_TS included, as it was.
-const upsertStudentSQL = `INSERT INTO STUDENT_MASTER
+var upsertStudentSQL = oneLine(`INSERT INTO STUDENT_MASTER
   (STUDENT_ID, STUDENT_NO, SURNAME, FORENAMES, PROG_CODE, YEAR_OF_STUDY, SRC_VERSION)
 VALUES (?, ?, ?, ?, ?, ?, ?)
 ON DUPLICATE KEY UPDATE
@@ -48,10 +49,10 @@ ON DUPLICATE KEY UPDATE
   FORENAMES     = IF(VALUES(SRC_VERSION) >= SRC_VERSION, VALUES(FORENAMES), FORENAMES),
   PROG_CODE     = IF(VALUES(SRC_VERSION) >= SRC_VERSION, VALUES(PROG_CODE), PROG_CODE),
   YEAR_OF_STUDY = IF(VALUES(SRC_VERSION) >= SRC_VERSION, VALUES(YEAR_OF_STUDY), YEAR_OF_STUDY),
-  SRC_VERSION   = GREATEST(SRC_VERSION, VALUES(SRC_VERSION))`
+  SRC_VERSION   = GREATEST(SRC_VERSION, VALUES(SRC_VERSION))`)
 
 // upsertEnrolmentSQL does the same for an enrolment, keyed by the registration id.
-const upsertEnrolmentSQL = `INSERT INTO ENROLMENT
+var upsertEnrolmentSQL = oneLine(`INSERT INTO ENROLMENT
   (REG_ID, STUDENT_ID, MODULE_CODE, SECTION_ID, ACAD_YEAR, TERM_CODE, FEE_MINOR, CURRENCY_CODE,
    ENROL_STATUS, CONFIRMED_TS, SRC_VERSION)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -65,7 +66,12 @@ ON DUPLICATE KEY UPDATE
   CURRENCY_CODE = IF(VALUES(SRC_VERSION) >= SRC_VERSION, VALUES(CURRENCY_CODE), CURRENCY_CODE),
   ENROL_STATUS  = IF(VALUES(SRC_VERSION) >= SRC_VERSION, VALUES(ENROL_STATUS), ENROL_STATUS),
   CONFIRMED_TS  = IF(VALUES(SRC_VERSION) >= SRC_VERSION, VALUES(CONFIRMED_TS), CONFIRMED_TS),
-  SRC_VERSION   = GREATEST(SRC_VERSION, VALUES(SRC_VERSION))`
+  SRC_VERSION   = GREATEST(SRC_VERSION, VALUES(SRC_VERSION))`)
+
+// oneLine folds a statement onto one line: the binding echoes `sql` back in its response
+// metadata, which the sidecar sends as a gRPC header, and a header value cannot hold a
+// newline (the statement would run, yet the call fail).
+func oneLine(sql string) string { return strings.Join(strings.Fields(sql), " ") }
 
 // erpTime is how DATETIME(6) values are sent: UTC, microseconds, no zone.
 const erpTime = "2006-01-02 15:04:05.000000"
