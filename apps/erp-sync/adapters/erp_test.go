@@ -28,6 +28,13 @@ func serverDSN() string {
 // newERP creates a database of the test's own with the legacy schema, and drops it after.
 func newERP(t *testing.T) *sql.DB {
 	t.Helper()
+	db, _ := newERPNamed(t)
+	return db
+}
+
+// newERPNamed is newERP that also names the database.
+func newERPNamed(t *testing.T) (*sql.DB, string) {
+	t.Helper()
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	name := "registrar_test_erp_" + hex.EncodeToString(b)
@@ -65,7 +72,7 @@ func newERP(t *testing.T) *sql.DB {
 			t.Fatalf("apply legacy-erp.sql: %v", err)
 		}
 	}
-	return db
+	return db, name
 }
 
 // execLikeTheBinding runs st as bindings.mysql does: params travel as a JSON array and are
