@@ -43,7 +43,7 @@ func NewEvents(s *app.Sync, inbox Inbox, logger *slog.Logger, reg prometheus.Reg
 
 // OnStudentCreated handles student.created.v1: the student's STUDENT_MASTER row.
 func (e *Events) OnStudentCreated(w http.ResponseWriter, r *http.Request) {
-	e.handle(w, r, func(ctx context.Context, data json.RawMessage) (string, func(context.Context) error, error) {
+	e.handle(w, r, func(data json.RawMessage) (string, func(context.Context) error, error) {
 		var d struct {
 			StudentID string `json:"studentId"`
 		}
@@ -57,7 +57,7 @@ func (e *Events) OnStudentCreated(w http.ResponseWriter, r *http.Request) {
 // OnRegistrationConfirmed handles registration.confirmed.v1: the ENROLMENT row (and the
 // student's STUDENT_MASTER row).
 func (e *Events) OnRegistrationConfirmed(w http.ResponseWriter, r *http.Request) {
-	e.handle(w, r, func(ctx context.Context, data json.RawMessage) (string, func(context.Context) error, error) {
+	e.handle(w, r, func(data json.RawMessage) (string, func(context.Context) error, error) {
 		var d domain.RegistrationConfirmed
 		if err := json.Unmarshal(data, &d); err != nil || d.RegistrationID == "" {
 			return "", nil, errors.New("no registrationId")
@@ -73,7 +73,7 @@ func (e *Events) Ignored(w http.ResponseWriter, _ *http.Request) { events.Reply(
 // CloudEvent, no id, unmappable data, an unknown student) is dropped to the dead-letter
 // topic; anything transient is retried by the sidecar.
 func (e *Events) handle(w http.ResponseWriter, r *http.Request,
-	parse func(context.Context, json.RawMessage) (key string, effect func(context.Context) error, err error)) {
+	parse func(json.RawMessage) (key string, effect func(context.Context) error, err error)) {
 	ctx := r.Context()
 	ce, err := events.Decode(r)
 	if err != nil {
@@ -81,7 +81,7 @@ func (e *Events) handle(w http.ResponseWriter, r *http.Request,
 		e.reply(w, "unknown", events.Drop)
 		return
 	}
-	key, effect, err := parse(ctx, ce.Data)
+	key, effect, err := parse(ce.Data)
 	if err != nil {
 		e.Logger.WarnContext(ctx, "malformed event dropped", "event_id", ce.ID, "type", ce.Type, "err", err)
 		e.reply(w, ce.Type, events.Drop)
