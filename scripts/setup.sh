@@ -61,6 +61,8 @@ bash "$REPO_ROOT/scripts/legacy-erp.sh" registrar_erp
 step "FerretDB (MongoDB protocol, for the subject catalogue)"
 bash "$REPO_ROOT/scripts/build-ferretdb.sh"
 bash "$REPO_ROOT/scripts/start-ferretdb.sh"
+bash "$REPO_ROOT/scripts/start-gocaves.sh"    # Couchbase KV mock (admission records)
+bash "$REPO_ROOT/scripts/start-versitygw.sh"  # S3 (admission forms)
 
 step "Dapr $DAPR_VERSION runtime"
 bash "$REPO_ROOT/scripts/build-dapr.sh"
