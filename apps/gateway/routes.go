@@ -80,6 +80,9 @@ func routes(srv *server.App, g *gate, fwd *forwarder) {
 	handle("/api/v1/waitlist/{sectionId}", students, registration, http.MethodDelete)
 	handle("/api/v1/overrides", staff, registration, http.MethodPost)
 
+	// Admission names no student in the path: the app answers the caller's own record.
+	handle("/api/v1/admission/me", students, fwd.to("admission"), http.MethodGet)
+
 	handle("/api/v1/audit/verify", staff, fwd.to("audit"), http.MethodGet)
 	handle("/api/v1/audit/events", staff, fwd.to("audit"), http.MethodGet)
 	handle("/api/v1/analytics/summary", staff, fwd.to("analytics"), http.MethodGet)
