@@ -200,6 +200,13 @@ func isolate(t *devstack.Template) {
 			if k == "REGISTRAR_SECRET_REDIS_DB" {
 				v = fmt.Sprint(redisDB)
 			}
+			// Admission: its own Couchbase bucket and S3 bucket (make setup creates both).
+			if k == "COUCHBASE_BUCKET" {
+				v = "registrar-e2e"
+			}
+			if k == "REGISTRAR_SECRET_ADMISSION_FORMS_BUCKET" {
+				v = "registrar-e2e-admission-forms"
+			}
 			// The payment gateway binding points at the e2e simulator (paygate's shifted port).
 			if k == "REGISTRAR_SECRET_PAYMENTGATEWAY_URL" {
 				v = strings.Replace(v, ":21170", fmt.Sprintf(":%d", 21170+portOffset), 1)

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"os"
@@ -33,14 +34,15 @@ func main() {
 	host := flag.String("host", "127.0.0.1", "address to listen on (loopback only)")
 	port := flag.Int("port", 21040, "first port: KV here, the other services on the next five")
 	buckets := flag.String("buckets", "registrar", "comma-separated names of the buckets to create")
+	verbose := flag.Bool("verbose", false, "keep logging after start-up (the mock logs every packet it sends and receives, passwords of logins included)")
 	flag.Parse()
-	if err := run(*host, *port, strings.Split(*buckets, ",")); err != nil {
+	if err := run(*host, *port, strings.Split(*buckets, ","), *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "gocaves:", err)
 		os.Exit(1)
 	}
 }
 
-func run(host string, port int, buckets []string) error {
+func run(host string, port int, buckets []string, verbose bool) error {
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 		return fmt.Errorf("-host %q: only loopback addresses are allowed for the local stack", host)
 	}
@@ -69,6 +71,9 @@ func run(host string, port int, buckets []string) error {
 		"connstr": fmt.Sprintf("couchbase://%s:%d", host, kv), "buckets": strings.Join(buckets, ","), "username": "Administrator",
 	})
 	fmt.Println(string(line))
+	if !verbose {
+		log.SetOutput(io.Discard)
+	}
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)

@@ -89,9 +89,13 @@ func (c *CouchbaseRecords) Key(studentID string) string {
 	return c.cfg.KeyPrefix + domain.DocumentKey(studentID)
 }
 
-// Check reports whether the bucket answers (the "couchbase" readiness dependency).
+// Check reports whether the bucket answers (the "couchbase" readiness dependency): a read
+// of a key that never exists (the mock has no Exists/GET_META).
 func (c *CouchbaseRecords) Check(ctx context.Context) error {
-	_, err := c.coll.Exists("admission::health", &gocb.ExistsOptions{Context: ctx, Timeout: time.Second})
+	_, err := c.coll.Get(c.cfg.KeyPrefix+"admission::readiness-probe", &gocb.GetOptions{Context: ctx, Timeout: time.Second})
+	if err == nil || errors.Is(err, gocb.ErrDocumentNotFound) {
+		return nil
+	}
 	return err
 }
 
