@@ -63,6 +63,7 @@ bash "$REPO_ROOT/scripts/build-ferretdb.sh"
 bash "$REPO_ROOT/scripts/start-ferretdb.sh"
 bash "$REPO_ROOT/scripts/start-gocaves.sh"    # Couchbase KV mock (admission records)
 bash "$REPO_ROOT/scripts/start-versitygw.sh"  # S3 (admission forms)
+bash "$REPO_ROOT/scripts/start-mailhog.sh"    # SMTP sink for the email binding (builds MailHog once)
 
 step "Dapr $DAPR_VERSION runtime"
 bash "$REPO_ROOT/scripts/build-dapr.sh"
