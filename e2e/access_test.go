@@ -52,20 +52,20 @@ func restartSidecar(t *testing.T, app, config string) {
 }
 
 func TestAccessControlRefusesCallersNotListed(t *testing.T) {
-	invoke := sidecarURL("notification") + "/v1.0/invoke/student/method/api/v1/students"
+	invoke := sidecarURL("analytics") + "/v1.0/invoke/student/method/api/v1/students"
 	// Headers a trusted caller would set; access control must refuse before they matter.
 	asStaff := []string{"X-Registrar-User", "e2e", "X-Registrar-Role", "registry"}
 	before := requestsServed(t, "student", "GET", "/api/v1/students")
 
 	status, _, body := call(t, http.MethodGet, invoke, nil, asStaff...)
 	if status != http.StatusForbidden || !strings.Contains(string(body), "access control policy has denied access") {
-		t.Fatalf("notification → student: %d %s, want 403 from access control", status, body)
+		t.Fatalf("analytics → student: %d %s, want 403 from access control", status, body)
 	}
 	if after := requestsServed(t, "student", "GET", "/api/v1/students"); after != before {
 		t.Fatalf("the student app served the refused call: counter %v → %v", before, after)
 	}
 
-	// The same call once the student app's Configuration lists the notification app.
+	// The same call once the student app's Configuration lists the analytics app.
 	original := filepath.Join(repoRoot, "dapr-config", "student.yaml")
 	cfg, err := os.ReadFile(original)
 	if err != nil {
@@ -74,12 +74,12 @@ func TestAccessControlRefusesCallersNotListed(t *testing.T) {
 	if !strings.HasSuffix(strings.TrimSpace(string(cfg)), "action: allow") {
 		t.Fatal("dapr-config/student.yaml no longer ends with its policies list; update this test")
 	}
-	widened := string(cfg) + `      - appId: notification
+	widened := string(cfg) + `      - appId: analytics
         defaultAction: allow
         trustDomain: "public"
         namespace: "default"
 `
-	path := filepath.Join(t.TempDir(), "student-allows-notification.yaml")
+	path := filepath.Join(t.TempDir(), "student-allows-analytics.yaml")
 	if err := os.WriteFile(path, []byte(widened), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,8 @@ import (
 
 // routes lists every HTTP route of the student app. /events/… are the paths the
 // declarative subscriptions in components/ deliver to; /internal/v1 is the read-model feed
-// for the registration app and single records for erp-sync (the Dapr access-control policy
-// says so; the gateway never forwards /internal paths).
+// for the registration app, single records for erp-sync and contacts for the notification
+// app (the Dapr access-control policy says so; the gateway never forwards /internal paths).
 func routes(srv *server.App, h *ports.HTTP) {
 	srv.Router.HandleFunc("/events/student-changed", h.OnStudentChanged).Methods(http.MethodPost)
 	api := srv.Router.PathPrefix("/api/v1").Subrouter()
@@ -28,4 +28,5 @@ func routes(srv *server.App, h *ports.HTTP) {
 	internal := srv.Router.PathPrefix("/internal/v1").Subrouter()
 	internal.HandleFunc("/read-model/students", h.ReadModelStudents).Methods(http.MethodGet)
 	internal.HandleFunc("/students/{id}", h.StudentRecord).Methods(http.MethodGet)
+	internal.HandleFunc("/contacts/{id}", h.Contact).Methods(http.MethodGet)
 }

@@ -383,3 +383,26 @@ func (h *HTTP) StudentRecord(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, RecordResponse{ID: s.ID, StudentNumber: s.StudentNumber, GivenName: s.GivenName,
 		FamilyName: s.FamilyName, Programme: s.Programme, YearOfStudy: s.YearOfStudy, Version: s.Version})
 }
+
+// ContactResponse is how a student is addressed: the name and email a message needs, and
+// nothing else of the record.
+type ContactResponse struct {
+	ID            string `json:"id"`
+	StudentNumber string `json:"studentNumber"`
+	GivenName     string `json:"givenName"`
+	FamilyName    string `json:"familyName"`
+	Email         string `json:"email"`
+}
+
+// Contact handles GET /internal/v1/contacts/{id}: the name and email of a student, for the
+// notification app, which looks them up because events carry ids only. Only that app
+// reaches it (Dapr access control), so it expects no user principal.
+func (h *HTTP) Contact(w http.ResponseWriter, r *http.Request) {
+	s, err := h.Service.Get(r.Context(), mux.Vars(r)["id"])
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, ContactResponse{ID: s.ID, StudentNumber: s.StudentNumber,
+		GivenName: s.GivenName, FamilyName: s.FamilyName, Email: s.Personal.Email})
+}
