@@ -22,7 +22,7 @@ var (
 )
 
 // routes lists every public route of the gateway, who may call it and the app behind it.
-func routes(srv *server.App, g *gate, fwd *forwarder) {
+func routes(srv *server.App, g *gate, fwd *forwarder, live *streamer) {
 	r := srv.Router
 	r.HandleFunc("/api/v1/openapi.yaml", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/yaml")
@@ -88,6 +88,13 @@ func routes(srv *server.App, g *gate, fwd *forwarder) {
 	handle("/api/v1/analytics/summary", staff, fwd.to("analytics"), http.MethodGet)
 	handle("/api/v1/analytics/sections", staff, fwd.to("analytics"), http.MethodGet)
 	handle("/api/v1/analytics/timeline", staff, fwd.to("analytics"), http.MethodGet)
+
+	// Notification checks owner-or-staff on the studentId query parameter itself.
+	handle("/api/v1/notifications/deliveries", signedIn, fwd.to("notification"), http.MethodGet)
+	// Live updates: server-sent events, fed by the gateway's own subscription below (its
+	// sidecar delivers notification.update.v1 with the app API token).
+	handle("/api/v1/stream", students, http.HandlerFunc(live.Stream), http.MethodGet)
+	r.HandleFunc("/events/notification-updates", live.OnUpdate).Methods(http.MethodPost)
 }
 
 // me answers GET /api/v1/me: a student's own record from the student app, anyone else's

@@ -27,6 +27,15 @@ type Config struct {
 	IPRPS        float64       `env:"RATE_IP_RPS" envDefault:"200"`
 	IPBurst      int           `env:"RATE_IP_BURST" envDefault:"400"`
 	CORSOrigins  []string      `env:"CORS_ORIGINS" envDefault:"http://127.0.0.1:21100,http://localhost:21100,http://localhost:5173"`
+	// Live updates (GET /api/v1/stream): a keep-alive comment every StreamKeepAlive, streams
+	// end after StreamMaxAge (the client reconnects with a fresh token), at most
+	// StreamMaxPerStudent open per student on one instance.
+	StreamKeepAlive     time.Duration `env:"STREAM_KEEPALIVE" envDefault:"15s"`
+	StreamMaxAge        time.Duration `env:"STREAM_MAX_AGE" envDefault:"30m"`
+	StreamMaxPerStudent int           `env:"STREAM_MAX_PER_STUDENT" envDefault:"5"`
+	// AppAPIToken is the token the gateway's sidecar sends with event deliveries (Dapr's
+	// APP_API_TOKEN); deliveries without it are refused, since the gateway's port is public.
+	AppAPIToken config.Secret `env:"APP_API_TOKEN"`
 }
 
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
@@ -55,7 +64,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		log:      srv.Log,
 		now:      time.Now,
 	}
-	routes(srv, g, &forwarder{sidecar: base, log: srv.Log, maxBody: cfg.MaxBodyBytes})
+	live := newStreamer(newHub(4096), srv.Log, srv.Metrics, cfg.StreamKeepAlive, cfg.StreamMaxAge,
+		cfg.StreamMaxPerStudent, cfg.AppAPIToken.Reveal())
+	// Open streams end when the gateway stops, so graceful shutdown does not wait on them.
+	srv.Go(func(ctx context.Context) error { <-ctx.Done(); live.hub.shutdown(); return nil })
+	routes(srv, g, &forwarder{sidecar: base, log: srv.Log, maxBody: cfg.MaxBodyBytes}, live)
 	srv.Wrap(cors.New(cors.Options{
 		AllowedOrigins: cfg.CORSOrigins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},

@@ -113,6 +113,13 @@ func EnsureVhost(ctx context.Context, vhost string) error {
 		"guest", ".*", ".*", ".*").CombinedOutput(); err != nil {
 		return fmt.Errorf("rabbitmqctl set_permissions %s: %w: %s", vhost, err, out)
 	}
+	// Each gateway sidecar has its own live-update queue (components/local/liveupdates.yaml,
+	// consumer id {appID}-{uuid}); the broker removes one unused for 15 minutes, so restarts
+	// leave nothing behind.
+	if out, err := exec.CommandContext(ctx, "rabbitmqctl", "-q", "set_policy", "-p", vhost, "--apply-to", "queues",
+		"registrar-live-updates", `^gateway-[0-9a-f-]{36}-`, `{"expires":900000}`).CombinedOutput(); err != nil {
+		return fmt.Errorf("rabbitmqctl set_policy %s: %w: %s", vhost, err, out)
+	}
 	return nil
 }
 
