@@ -3,7 +3,8 @@
 // tests; fault tests live in zz_faults_test.go so that they run last, one at a time.
 //
 // The stack is isolated from `make run`: ports are shifted by 1000, databases are named
-// registrar_e2e_*, the broker vhost is registrar-e2e and Redis uses its own database index.
+// registrar_e2e_*, the broker vhost is registrar-e2e, Redis uses its own database index and
+// the run has its own SMTP sink (MailHog on 22025/22026, memory only).
 // Everything is removed again at the end (set REGISTRAR_E2E_KEEP=1 to keep it).
 package e2e
 
@@ -135,6 +136,13 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer cleanup()
+	// The run's own SMTP sink, so stopping it (a fault test) never touches the developer's.
+	mailPIDFile = filepath.Join(home, "run", "e2e-mailhog.pid")
+	if err := startMailHog(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer stopMailHog()
 	if tap, err = openEventTap(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
@@ -206,6 +214,10 @@ func isolate(t *devstack.Template) {
 			}
 			if k == "REGISTRAR_SECRET_ADMISSION_FORMS_BUCKET" {
 				v = "registrar-e2e-admission-forms"
+			}
+			// The email binding points at the run's own SMTP sink (MailHog's shifted port).
+			if k == "REGISTRAR_SECRET_SMTP_PORT" {
+				v = fmt.Sprint(mailSMTPPort)
 			}
 			// The payment gateway binding points at the e2e simulator (paygate's shifted port).
 			if k == "REGISTRAR_SECRET_PAYMENTGATEWAY_URL" {

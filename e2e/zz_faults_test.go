@@ -75,19 +75,20 @@ func TestRabbitMQOutageDelaysButLosesNothingAndRedeliveryIsIdempotent(t *testing
 	}
 
 	// Replay: the relay publishes the same row again, with the same CloudEvent id.
+	series := `registrar_events_processed_total{duplicate="true",type="student.created.v1"}`
+	before := metricValue(t, "notification", series)
 	if _, err := studentDB.Exec(ctx, `UPDATE outbox SET dispatched_at = NULL WHERE id = $1`, eventID); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 60*time.Second, "the replayed event's second delivery", func() bool {
-		w, _ = welcomeOf(t, s.ID)
-		return w.Deliveries == 2
+		return metricValue(t, "notification", series) > before
 	})
-	if w.EventID != eventID {
+	if w, _ = welcomeOf(t, s.ID); w.EventID != eventID || w.Deliveries != 1 {
 		t.Fatalf("the welcome record changed on redelivery: %+v", w)
 	}
 	r := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: redisDB})
 	defer r.Close()
-	keys, err := r.Keys(ctx, "notification||welcome:"+s.ID+"*").Result()
+	keys, err := r.Keys(ctx, "notification||email:welcome:"+s.ID+"*").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,4 +202,59 @@ func withRegistrationEnv(t *testing.T, key, value string) {
 	}
 	restart(value)
 	t.Cleanup(func() { restart(old) })
+}
+
+// The SMTP server is down while a registration is confirmed, and the notification app and
+// its sidecar restart meanwhile: once the server is back, the confirmation arrives, once.
+func TestNotificationMailOutageAndRestartSendsTheConfirmationOnce(t *testing.T) {
+	s, tok := enrolled(t)
+	eventually(t, 60*time.Second, "the welcome email before the outage", func() bool {
+		return len(mailTo(t, s.Email, "Welcome")) == 1
+	})
+	stopMailHog()
+	restarted := false
+	t.Cleanup(func() {
+		if !restarted {
+			_ = startMailHog()
+		}
+	})
+
+	regID, _ := confirmedRegistration(t, tok)
+	eventually(t, 60*time.Second, "a failed send recorded in the delivery log", func() bool {
+		d, ok := deliveryOf(t, s.ID, "registration-confirmed", regID)
+		return ok && d.Attempts >= 1 && d.Status == "failed" && d.LastError != ""
+	})
+
+	// The notification app and its sidecar restart while the mail server is still down.
+	stack.StopProc("notification")
+	stack.StopProc("daprd-notification")
+	if err := stack.StartApp("notification"); err != nil {
+		t.Fatal(err)
+	}
+	if err := stack.StartSidecar("notification", ""); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := stack.WaitHealthy(ctx, "notification", 2*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+
+	// The sink starts empty (memory only): whatever arrives now was sent after the outage.
+	if err := startMailHog(); err != nil {
+		t.Fatal(err)
+	}
+	restarted = true
+	eventually(t, 3*time.Minute, "the confirmation email after the outage", func() bool {
+		return len(mailTo(t, s.Email, "Registration confirmed")) > 0
+	})
+	time.Sleep(5 * time.Second) // a second copy would be on its way by now
+	if n := len(mailTo(t, s.Email, "Registration confirmed")); n != 1 {
+		t.Fatalf("%d confirmation emails, want exactly 1", n)
+	}
+	d, _ := deliveryOf(t, s.ID, "registration-confirmed", regID)
+	if d.Status != "sent" || d.Attempts < 2 {
+		t.Fatalf("delivery log after the outage: %+v", d)
+	}
+	t.Logf("sent after %d attempts", d.Attempts)
 }
