@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/registrar-edu/registrar/apps/notification/app"
-	"github.com/registrar-edu/registrar/internal/platform/daprx/daprtest"
+	"github.com/registrar-edu/registrar/internal/platform/daprx/daprdtest"
 )
 
 // The local SMTP sink `make setup` starts (scripts/start-mailhog.sh).
@@ -20,26 +20,6 @@ const (
 	sinkSMTP = "127.0.0.1:21025"
 	sinkHTTP = "http://127.0.0.1:21026"
 )
-
-func smtpBinding(port string) string {
-	return fmt.Sprintf(`apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: email
-spec:
-  type: bindings.smtp
-  version: v1
-  metadata:
-    - name: host
-      value: "127.0.0.1"
-    - name: port
-      value: %q
-    - name: skipTLSVerify
-      value: "true"
-    - name: emailFrom
-      value: "registry@registrar.local"
-`, port)
-}
 
 // The mailer through a real sidecar's SMTP binding into the real SMTP sink, read back
 // through its HTTP API; a sink that is down is an error (so the attempt is retried).
@@ -49,7 +29,9 @@ func TestBindingMailerSendsThroughTheSMTPBinding(t *testing.T) {
 	} else {
 		c.Close()
 	}
-	sc := daprtest.Start(t, smtpBinding("21025"), strings.Replace(smtpBinding("1"), "name: email", "name: nowhere", 1))
+	// The repository's own email component (components/local/email.yaml), pointed at the sink.
+	sc := daprdtest.Start(t, "notification", []string{"email.yaml", "secretstore.yaml"},
+		"REGISTRAR_SECRET_SMTP_HOST=127.0.0.1", "REGISTRAR_SECRET_SMTP_PORT=21025")
 	m := &BindingMailer{Binding: "email", Timeout: 10 * time.Second,
 		Client: func(context.Context) (BindingClient, error) { return sc.Client, nil }}
 	to := fmt.Sprintf("adapter-test-%d@example.org", time.Now().UnixNano())
@@ -83,8 +65,11 @@ func TestBindingMailerSendsThroughTheSMTPBinding(t *testing.T) {
 		t.Fatalf("message %+v", res.Items[0].Content)
 	}
 
-	down := &BindingMailer{Binding: "nowhere", Timeout: 10 * time.Second,
-		Client: func(context.Context) (BindingClient, error) { return sc.Client, nil }}
+	// The same component with nothing listening on its port.
+	off := daprdtest.Start(t, "notification", []string{"email.yaml", "secretstore.yaml"},
+		"REGISTRAR_SECRET_SMTP_HOST=127.0.0.1", fmt.Sprintf("REGISTRAR_SECRET_SMTP_PORT=%d", daprdtest.FreePort(t)))
+	down := &BindingMailer{Binding: "email", Timeout: 10 * time.Second,
+		Client: func(context.Context) (BindingClient, error) { return off.Client, nil }}
 	if err := down.Send(context.Background(), app.Email{To: to, Subject: "x", HTML: "x"}); err == nil {
 		t.Fatal("a send to an SMTP server that is down succeeded")
 	}
