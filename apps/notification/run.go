@@ -62,7 +62,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	svc := &app.Service{
 		Deliveries: adapters.NewDaprStateDeliveries(state, cfg.StateStore),
 		Limiter: &adapters.DaprStateRateLimiter{Limit: limit, Now: time.Now,
-			Windows: &daprx.StateDoc[domain.SendWindow]{Client: state, Store: cfg.StateStore}},
+			// A window is forgotten once nothing was sent for a while.
+			Windows: &daprx.StateDoc[domain.SendWindow]{Client: state, Store: cfg.StateStore, TTL: 2 * cfg.RateWindow}},
 		Directory: &adapters.InvocationDirectory{Invoker: daprx.NewInvoker(sidecar, cfg.InvokeTimeout), TitleTTL: 10 * time.Minute},
 		Mailer: &adapters.BindingMailer{Binding: cfg.EmailBinding, Timeout: cfg.EmailTimeout,
 			Client: func(ctx context.Context) (adapters.BindingClient, error) { return sidecar.Client(ctx) }},

@@ -113,7 +113,7 @@ func TestDaprStateRateLimiter(t *testing.T) {
 	state, tag := sidecarState(t)
 	s1, s2 := "s1-"+tag, "s2-"+tag
 	lim := &DaprStateRateLimiter{Limit: domain.RateLimit{Max: 3, Window: time.Minute}, Now: clock,
-		Windows: &daprx.StateDoc[domain.SendWindow]{Client: state, Store: "statestore"}}
+		Windows: &daprx.StateDoc[domain.SendWindow]{Client: state, Store: "statestore", TTL: time.Hour}}
 	ctx := context.Background()
 	// Ten messages for one student at once, from any number of instances: three go now.
 	var wg sync.WaitGroup
@@ -150,6 +150,12 @@ func TestDaprStateRateLimiter(t *testing.T) {
 	}
 	if ok, _, _ := lim.Reserve(ctx, s2, "other"); !ok {
 		t.Fatal("another student was limited")
+	}
+	// Windows expire: a student nothing was sent to for a while leaves nothing behind.
+	r := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", DB: testRedisDB})
+	defer r.Close()
+	if ttl, err := r.TTL(ctx, "notification||send-window:"+s1).Result(); err != nil || ttl <= 0 || ttl > time.Hour {
+		t.Fatalf("send window TTL %v %v, want up to an hour", ttl, err)
 	}
 	mu.Lock()
 	now = t0.Add(61 * time.Second)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	dapr "github.com/dapr/go-sdk/client"
 )
@@ -26,6 +28,8 @@ type StateDoc[T any] struct {
 	Store  string
 	// MaxRaces bounds how often Mutate re-reads after losing a race (default 20).
 	MaxRaces int
+	// TTL, if set, lets the store expire a document that long after its last write.
+	TTL time.Duration
 }
 
 // Get returns the document at key, or nil, with its ETag.
@@ -115,7 +119,11 @@ func (s *StateDoc[T]) write(ctx context.Context, key string, v *T, etag string) 
 	if err != nil {
 		return err
 	}
-	saveErr := c.SaveStateWithETag(ctx, s.Store, key, data, etag, nil,
+	var meta map[string]string
+	if s.TTL > 0 {
+		meta = map[string]string{"ttlInSeconds": strconv.Itoa(max(int(s.TTL.Seconds()), 1))}
+	}
+	saveErr := c.SaveStateWithETag(ctx, s.Store, key, data, etag, meta,
 		dapr.WithConcurrency(dapr.StateConcurrencyFirstWrite), dapr.WithConsistency(dapr.StateConsistencyStrong))
 	if saveErr == nil {
 		return nil
