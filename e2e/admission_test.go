@@ -327,3 +327,77 @@ func TestAdmissionFormForAConfirmedRegistration(t *testing.T) {
 		t.Fatalf("admission.updated.v1 for the student: %d before the repeats, %d after", len(updated), n)
 	}
 }
+
+// admittedRegistration registers a new student on a new section and waits until it is
+// confirmed and admission shows it with a form.
+func admittedRegistration(t *testing.T) (student, string, registrationView, admissionView) {
+	t.Helper()
+	section, _ := newSection(t, 3)
+	s, tok := enrolled(t)
+	status, body := register(t, tok, "key-"+uuid.NewString(), []string{section}, "pm_card_visa")
+	if status != http.StatusAccepted {
+		t.Fatalf("register: %d %s", status, body)
+	}
+	reg := decode[accepted](t, body).Registrations[0]
+	if done := waitStatus(t, tok, reg.ID, "CONFIRMED", "FAILED", "EXPIRED"); done.Status != "CONFIRMED" {
+		t.Fatalf("registration ended %s (%s)", done.Status, done.Reason)
+	}
+	var view admissionView
+	eventually(t, 60*time.Second, "the admission record with its form", func() bool {
+		st, _, b := call(t, http.MethodGet, appURL("gateway")+"/api/v1/admission/me", nil, bearer(tok)...)
+		if st != http.StatusOK {
+			return false
+		}
+		view = decode[admissionView](t, b)
+		return view.Form != nil && len(view.Modules) == 1
+	})
+	return s, tok, reg, view
+}
+
+func TestAdmissionDropTakesTheModuleOffThePlan(t *testing.T) {
+	admissionLogsOnFailure(t)
+	s, tok, reg, before := admittedRegistration(t)
+	st, _, body := call(t, http.MethodDelete, appURL("gateway")+"/api/v1/registrations/"+reg.ID, nil, bearer(tok)...)
+	if st != http.StatusAccepted {
+		t.Fatalf("drop: %d %s", st, body)
+	}
+	waitStatus(t, tok, reg.ID, "DROPPED")
+	var after admissionView
+	eventually(t, 60*time.Second, "admission to take the dropped module off the plan", func() bool {
+		st, _, b := call(t, http.MethodGet, appURL("gateway")+"/api/v1/admission/me", nil, bearer(tok)...)
+		if st != http.StatusOK {
+			t.Fatalf("GET /api/v1/admission/me after the drop: %d %s", st, b)
+		}
+		after = decode[admissionView](t, b)
+		return after.Version > before.Version && after.Form != nil
+	})
+	if len(after.Modules) != 0 || after.Version != before.Version+1 {
+		t.Fatalf("the plan after the drop: %+v", after)
+	}
+	// The new form replaced the old one: one object, the old link leads nowhere.
+	coll := admissionBucket(t)
+	var doc admissionDoc
+	eventually(t, 30*time.Second, "the form of the new plan", func() bool {
+		doc, _ = admissionDocOf(t, coll, s.ID)
+		return doc.Form != nil && len(doc.Pending) == 0 && strings.HasSuffix(doc.Form.Key, fmt.Sprintf("-v%d.pdf", after.Version))
+	})
+	if keys := formObjects(t, s.ID); len(keys) != 1 || keys[0] != doc.Form.Key {
+		t.Fatalf("form objects after the drop: %v (record points at %s)", keys, doc.Form.Key)
+	}
+	if st, _ := download(t, before.Form.URL); st == http.StatusOK {
+		t.Fatal("the form of the dropped plan can still be downloaded")
+	}
+	st, pdf := download(t, after.Form.URL)
+	if st != http.StatusOK || !bytes.HasPrefix(pdf, []byte("%PDF-")) || !bytes.Contains(pdf, []byte("No modules on the plan.")) {
+		t.Fatalf("the new form: %d %.120q", st, pdf)
+	}
+	eventually(t, 30*time.Second, "admission.updated.v1 MODULE_REMOVED on the broker", func() bool {
+		for _, e := range tap.Events() {
+			if e.CE.Type == "admission.updated.v1" && strings.Contains(string(e.Data), s.ID) &&
+				strings.Contains(string(e.Data), `"MODULE_REMOVED"`) {
+				return true
+			}
+		}
+		return false
+	})
+}

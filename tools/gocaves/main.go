@@ -1,6 +1,7 @@
 // Command gocaves runs the gocaves Couchbase mock (v0.0.1, KV only) as the local stack's
-// Couchbase-protocol server: one node on 127.0.0.1 with fixed ports, the buckets of -buckets, user
-// Administrator (the mock checks the user name only). gocaves' own command starts a cluster
+// Couchbase-protocol server: one node on 127.0.0.1 with fixed ports, the buckets of
+// -buckets, and the mock's fixed login (user Administrator, password "password": a
+// development stand-in on loopback, nothing secret). gocaves' own command starts a cluster
 // on random ports of every interface; this main uses its mockimpl package instead, with the
 // listen patch scripts/build-gocaves.sh adds to its servers package.
 //

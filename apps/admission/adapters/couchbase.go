@@ -58,7 +58,7 @@ func OpenCouchbase(ctx context.Context, cfg CouchbaseConfig) (*CouchbaseRecords,
 		cfg.MaxRaces = 50
 	}
 	cluster, err := gocb.Connect(cfg.URL, gocb.ClusterOptions{
-		Authenticator: gocb.PasswordAuthenticator{Username: cfg.Username, Password: cfg.Password},
+		Authenticator:  gocb.PasswordAuthenticator{Username: cfg.Username, Password: cfg.Password},
 		TimeoutsConfig: gocb.TimeoutsConfig{ConnectTimeout: 10 * time.Second, KVTimeout: cfg.OpTimeout},
 	})
 	if err != nil {
