@@ -232,6 +232,14 @@ func TestAdmissionFormForAConfirmedRegistration(t *testing.T) {
 		}
 		return len(updated) > 0
 	})
+	eventually(t, 30*time.Second, "the audit log to record admission.updated.v1", func() bool {
+		for _, e := range auditEntries(t) {
+			if e.EventID == updated[0].CE.ID && e.Type == "admission.updated.v1" {
+				return true
+			}
+		}
+		return false
+	})
 
 	// One PDF object in S3, showing the student's name and the module.
 	keys := formObjects(t, s.ID)
@@ -362,25 +370,23 @@ func TestAdmissionDropTakesTheModuleOffThePlan(t *testing.T) {
 		t.Fatalf("drop: %d %s", st, body)
 	}
 	waitStatus(t, tok, reg.ID, "DROPPED")
-	var after admissionView
-	eventually(t, 60*time.Second, "admission to take the dropped module off the plan", func() bool {
-		st, _, b := call(t, http.MethodGet, appURL("gateway")+"/api/v1/admission/me", nil, bearer(tok)...)
-		if st != http.StatusOK {
-			t.Fatalf("GET /api/v1/admission/me after the drop: %d %s", st, b)
-		}
-		after = decode[admissionView](t, b)
-		return after.Version > before.Version && after.Form != nil
+	// The record of the new plan, once its form is rendered and its event published.
+	coll := admissionBucket(t)
+	var doc admissionDoc
+	eventually(t, 60*time.Second, "admission to take the dropped module off the plan and render its form", func() bool {
+		doc, _ = admissionDocOf(t, coll, s.ID)
+		return doc.Version > before.Version && doc.Form != nil && len(doc.Pending) == 0 &&
+			strings.HasSuffix(doc.Form.Key, fmt.Sprintf("-v%d.pdf", doc.Version))
 	})
-	if len(after.Modules) != 0 || after.Version != before.Version+1 {
+	st, _, b := call(t, http.MethodGet, appURL("gateway")+"/api/v1/admission/me", nil, bearer(tok)...)
+	if st != http.StatusOK {
+		t.Fatalf("GET /api/v1/admission/me after the drop: %d %s", st, b)
+	}
+	after := decode[admissionView](t, b)
+	if len(after.Modules) != 0 || after.Version != before.Version+1 || after.Form == nil {
 		t.Fatalf("the plan after the drop: %+v", after)
 	}
 	// The new form replaced the old one: one object, the old link leads nowhere.
-	coll := admissionBucket(t)
-	var doc admissionDoc
-	eventually(t, 30*time.Second, "the form of the new plan", func() bool {
-		doc, _ = admissionDocOf(t, coll, s.ID)
-		return doc.Form != nil && len(doc.Pending) == 0 && strings.HasSuffix(doc.Form.Key, fmt.Sprintf("-v%d.pdf", after.Version))
-	})
 	if keys := formObjects(t, s.ID); len(keys) != 1 || keys[0] != doc.Form.Key {
 		t.Fatalf("form objects after the drop: %v (record points at %s)", keys, doc.Form.Key)
 	}
