@@ -3,7 +3,9 @@
 # cache outside the work tree, once per machine. The module needs two steps before `go build`:
 # its tools/prebuildstep.go generates embedded data (error maps), and its servers listen on
 # random ports of every interface, which tools/gocaves/listenaddr.go.in patches to fixed
-# loopback ports. Both change the module's source, so the build works on a copy of it.
+# loopback ports; tools/gocaves/ctxstore.go.in replaces a per-client store that crashed the
+# mock under concurrent connects and disconnects. These change the module's source, so the
+# build works on a copy of it.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/gocaves-env.sh"
@@ -30,6 +32,7 @@ servers=$work/caves-src/mock/mockimpl/servers
 cp "$REPO_ROOT/tools/gocaves/listenaddr.go.in" "$servers/listenaddr.go"
 sed -i 's/listenAddr := fmt.Sprintf(":%d", s.listenPort)/listenAddr := registrarListenAddr(fmt.Sprintf(":%d", s.listenPort))/' \
   "$servers/httpserver.go" "$servers/memdserver.go"
+cp "$REPO_ROOT/tools/gocaves/ctxstore.go.in" "$work/caves-src/contrib/ctxstore/ctxstore.go"
 [ "$(grep -l registrarListenAddr "$servers/httpserver.go" "$servers/memdserver.go" | wc -l)" = 2 ] ||
   die "the gocaves listen patch did not apply"
 mkdir -p "$bin.tmp"

@@ -12,6 +12,6 @@ GOCAVES_BUCKETS=registrar,registrar-e2e,registrar-test
 gocaves_bin_dir() {
   local key
   key=$(printf '%s\n%s\n' "$GOCAVES_LDFLAGS" "$(go env GOVERSION)" |
-    cat - "$REPO_ROOT"/tools/gocaves/{go.mod,go.sum,main.go,listenaddr.go.in} | sha256sum | cut -c1-16)
+    cat - "$REPO_ROOT"/tools/gocaves/{go.mod,go.sum,main.go,listenaddr.go.in,ctxstore.go.in} | sha256sum | cut -c1-16)
   echo "$REGISTRAR_HOME/gocaves/$GOCAVES_VERSION-$key/bin"
 }

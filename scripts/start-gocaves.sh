@@ -9,12 +9,17 @@ source "$(dirname "$0")/gocaves-env.sh"
 
 port=$GOCAVES_PORT
 step "gocaves (Couchbase KV mock, for admission records)"
+bash "$REPO_ROOT/scripts/build-gocaves.sh" | grep -v ' cached in ' || true
+bin=$(gocaves_bin_dir)/gocaves
 if port_open 127.0.0.1 "$port"; then
+  # A mock of an older build keeps running (its data is in memory): say so, do not kill it.
+  pid=$(ss -Hltnp "sport = :$port" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1)
+  if [ -n "$pid" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" != "$bin" ]; then
+    warn "gocaves on :$port (pid $pid) is not the current build $bin: stop it and run make setup again"
+  fi
   ok "gocaves (Couchbase KV mock) on :$port"
   exit 0
 fi
-bash "$REPO_ROOT/scripts/build-gocaves.sh"
-bin=$(gocaves_bin_dir)/gocaves
 logs=$REGISTRAR_HOME/logs
 mkdir -p "$logs"
 echo "    starting gocaves (log in $logs/gocaves.log)"
