@@ -36,6 +36,8 @@ type Config struct {
 	// AppAPIToken is the token the gateway's sidecar sends with event deliveries (Dapr's
 	// APP_API_TOKEN); deliveries without it are refused, since the gateway's port is public.
 	AppAPIToken config.Secret `env:"APP_API_TOKEN"`
+	// WebDist is the built web portal (apps/gateway/web/dist; the app runs in apps/gateway).
+	WebDist string `env:"WEB_DIST_DIR" envDefault:"web/dist"`
 }
 
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
@@ -69,6 +71,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	// Open streams end when the gateway stops, so graceful shutdown does not wait on them.
 	srv.Go(func(ctx context.Context) error { <-ctx.Done(); live.hub.shutdown(); return nil })
 	routes(srv, g, &forwarder{sidecar: base, log: srv.Log, maxBody: cfg.MaxBodyBytes}, live)
+	servePortal(srv.Router, cfg.WebDist, srv.Log)
 	srv.Wrap(cors.New(cors.Options{
 		AllowedOrigins: cfg.CORSOrigins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
