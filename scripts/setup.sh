@@ -72,6 +72,8 @@ export DAPR_BIN_DIR; DAPR_BIN_DIR=$(dapr_bin_dir)
 step "Go modules of the apps"
 (cd "$REPO_ROOT" && go mod download) && ok "modules downloaded"
 
+step "web portal (apps/gateway/web) and its browser tests"; bash "$REPO_ROOT/scripts/build-web.sh"
+
 step "development keys (outside the repo, in $REGISTRAR_HOME)"
 (cd "$REPO_ROOT" && go run ./tye-or-compose/runner pki -home "$REGISTRAR_HOME")
 keys=$REGISTRAR_HOME/keys
