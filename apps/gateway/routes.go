@@ -19,6 +19,9 @@ var (
 	ownerOrStaff = policy{owner: "id", roles: []authz.Role{authz.Registry, authz.Admin}}
 	// students: registration is something a student does for themself.
 	students = policy{roles: []authz.Role{authz.Student}}
+	// lecturers see what they teach; registration checks that a roster is theirs.
+	lecturers       = policy{roles: []authz.Role{authz.Lecturer}}
+	lecturerOrStaff = policy{roles: []authz.Role{authz.Lecturer, authz.Registry, authz.Admin}}
 )
 
 // routes lists every public route of the gateway, who may call it and the app behind it.
@@ -79,6 +82,8 @@ func routes(srv *server.App, g *gate, fwd *forwarder, live *streamer) {
 	handle("/api/v1/waitlist/offers/{id}/accept", students, registration, http.MethodPost)
 	handle("/api/v1/waitlist/{sectionId}", students, registration, http.MethodDelete)
 	handle("/api/v1/overrides", staff, registration, http.MethodPost)
+	handle("/api/v1/teaching", lecturers, registration, http.MethodGet)
+	handle("/api/v1/sections/{id}/roster", lecturerOrStaff, registration, http.MethodGet)
 
 	// Admission names no student in the path: the app answers the caller's own record.
 	handle("/api/v1/admission/me", students, fwd.to("admission"), http.MethodGet)

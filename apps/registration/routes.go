@@ -28,4 +28,6 @@ func routes(srv *server.App, h *ports.HTTP, e *ports.Events) {
 	api.HandleFunc("/waitlist/offers/{id}/accept", h.Pay).Methods(http.MethodPost)
 	api.HandleFunc("/waitlist/{sectionId}", h.LeaveWaitlist).Methods(http.MethodDelete)
 	api.HandleFunc("/overrides", h.Override).Methods(http.MethodPost)
+	api.HandleFunc("/teaching", h.Teaching).Methods(http.MethodGet)
+	api.HandleFunc("/sections/{id}/roster", h.Roster).Methods(http.MethodGet)
 }

@@ -63,7 +63,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	store := &adapters.PostgresRegistrations{Pool: pool, KeyTTL: cfg.KeyTTL}
 	invoker := daprx.NewInvoker(sidecar, cfg.InvokeTimeout)
 	seats, payments := &adapters.DaprSeats{Invoker: invoker}, &adapters.DaprPayments{Invoker: invoker}
-	svc := &app.Service{Store: store, Seats: seats, Payments: payments, Sagas: &adapters.WorkflowSagas{Client: wfClient},
+	svc := &app.Service{Store: store, Seats: seats, Payments: payments, Sagas: &adapters.WorkflowSagas{Client: wfClient}, Teaching: store,
 		Config: app.Config{HoldTTL: cfg.HoldTTL, OfferTTL: cfg.OfferTTL, MaxCredits: cfg.MaxCredits}, Log: srv.Log, Now: time.Now}
 
 	activities := &workflows.Activities{Store: store, Seats: seats, Payments: payments, Log: srv.Log, Now: time.Now}

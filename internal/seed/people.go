@@ -127,7 +127,13 @@ func seedAccounts(ctx context.Context, e env, c campus.Campus, b *bar, demo pass
 		if err != nil {
 			return err
 		}
-		u, err := identitydomain.NewUser(uuid.NewSHA1(uuid.NameSpaceOID, []byte("registrar/staff/"+staff.name)).String(), staff.name, h, staff.role, "", now)
+		id := uuid.NewSHA1(uuid.NameSpaceOID, []byte("registrar/staff/"+staff.name)).String()
+		if staff.role == "lecturer" && len(c.Lecturers) > 0 {
+			// A lecturer's account carries their lecturer record's id: it is how
+			// registration knows which sections (and rosters) are theirs.
+			id = c.Lecturers[0].ID
+		}
+		u, err := identitydomain.NewUser(id, staff.name, h, staff.role, "", now)
 		if err != nil {
 			return err
 		}

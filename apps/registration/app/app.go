@@ -115,6 +115,7 @@ type Service struct {
 	Seats    Seats
 	Payments Payments
 	Sagas    Sagas
+	Teaching Teaching
 	Config   Config
 	Log      *slog.Logger
 	Now      func() time.Time
