@@ -73,7 +73,12 @@ func openModule(t *testing.T) campus.Module {
 // seeded section uses, and waits until the registration app's read model knows it.
 func newSection(t *testing.T, capacity int) (string, campus.Module) {
 	t.Helper()
-	m := openModule(t)
+	return newSectionOf(t, openModule(t), capacity)
+}
+
+// newSectionOf is newSection for a module of the test's choosing.
+func newSectionOf(t *testing.T, m campus.Module, capacity int) (string, campus.Module) {
+	t.Helper()
 	n := int(slotSeq.Add(1))
 	staff := bearer(users.token(t, "registry"))
 	// A room and a lecturer of the test's own, so nothing seeded is double-booked.
