@@ -37,7 +37,7 @@ export function Registrations() {
 
   // Without the live stream (it reconnects on its own), registrations still in motion are
   // polled, so the page never shows a stale answer for long.
-  const moving = (regs.data ?? []).some((r) => !FINAL.includes(r.status) && r.status !== "WAITLISTED");
+  const moving = (regs.data ?? []).some((r) => !FINAL.includes(r.status));
   useEffect(() => {
     if (stream === "live" || !moving) return;
     const t = setInterval(() => regs.reload(), 5000);
@@ -140,7 +140,7 @@ function RegistrationCard({ reg, onChange, onNew }: { reg: Registration; onChang
         </h3>
         <StatusBadge status={reg.status} position={reg.position} />
       </div>
-      {reg.message && <p>{reg.message}</p>}
+      {reg.message && !(reg.reason && reg.message.includes(reg.reason)) && <p>{reg.message}</p>}
       {reg.reason && (
         <p className={reg.status === "FAILED" ? "alert error" : "muted"} role={reg.status === "FAILED" ? "alert" : undefined} data-testid="reason">
           {reg.reason}
