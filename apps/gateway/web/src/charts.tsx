@@ -68,12 +68,13 @@ export function TimeBars({ title, labels, series, height = 180 }: { title: strin
 }
 
 /** HBars draws labelled horizontal bars with a value from 0 to max. */
-export function HBars({ title, rows, max, format }: { title: string; rows: { label: string; value: number; extra?: string }[]; max: number; format: (v: number) => string }) {
+export function HBars({ title, rows, max, format, empty }: { title: string; rows: { label: string; value: number; extra?: string }[]; max: number; format: (v: number) => string; empty?: string }) {
   return (
     <figure className="chart hbars">
       <figcaption>
         <strong>{title}</strong>
       </figcaption>
+      {rows.length === 0 && <p className="muted small">{empty ?? "Nothing to show yet."}</p>}
       <ul>
         {rows.map((r) => (
           <li key={r.label}>

@@ -108,12 +108,13 @@ export function Dashboard() {
               ]}
             />
             <TimeBars title="Payment failures per minute" labels={labels} series={[{ name: "payment failures", color: "#b3261e", values: failures }]} height={140} />
-            <HBars title="Fill rate by module (highest first)" max={1} format={pct} rows={topFill.map((m) => ({ label: m.moduleCode, value: m.fillRate, extra: `${m.confirmed}/${m.capacity}` }))} />
+            <HBars title="Fill rate by module (highest first)" max={1} format={pct} rows={topFill.map((m) => ({ label: `${m.moduleCode} ${m.semester}`, value: m.fillRate, extra: `${m.confirmed}/${m.capacity}` }))} />
             <HBars
               title="Longest waitlists"
               max={Math.max(1, ...topWait.map((x) => x.waitlisted))}
               format={(v) => `${v} waiting`}
               rows={topWait.map((x) => ({ label: `${x.moduleCode} ${x.sectionId.slice(0, 8)}`, value: x.waitlisted }))}
+              empty="Nobody is waiting for a seat."
             />
           </div>
           <details>
