@@ -37,9 +37,10 @@ func servePortal(r *mux.Router, dir string, log *slog.Logger) {
 	}).Methods(http.MethodGet, http.MethodHead).Handler(p)
 }
 
-// isPortalPath is false for the API and the service's own endpoints.
+// isPortalPath is false for the API, the sidecar's calls into the app (/dapr/config,
+// /dapr/subscribe must stay 404 rather than HTML) and the service's own endpoints.
 func isPortalPath(p string) bool {
-	for _, prefix := range []string{"/api/", "/.well-known/"} {
+	for _, prefix := range []string{"/api/", "/.well-known/", "/dapr/", "/events/"} {
 		if strings.HasPrefix(p, prefix) || p+"/" == prefix {
 			return false
 		}

@@ -46,6 +46,7 @@ func TestPortalServesFilesFallsBackToIndexAndLeavesTheAPIAlone(t *testing.T) {
 		{"GET", "/api/v1/subjects", 200, "", "", "api"},
 		{"GET", "/api/v1/nothing-here", 404, "", "", ""},
 		{"GET", "/healthz", 200, "", "", "ok"},
+		{"GET", "/dapr/subscribe", 404, "", "", ""},
 		{"POST", "/student", 405, "", "", ""},
 	}
 	for _, c := range cases {

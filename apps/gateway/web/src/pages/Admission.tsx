@@ -63,7 +63,12 @@ export function AdmissionPage() {
               </button>
             </p>
           ) : (
-            <p className="muted">The admission form is being prepared.</p>
+            <p className="actions">
+              <span className="muted">The admission form is being prepared.</span>
+              <button type="button" onClick={adm.reload}>
+                Check again
+              </button>
+            </p>
           )}
           <p className="small muted">Updated {when(a.updatedAt)}</p>
         </div>
