@@ -340,6 +340,10 @@ func (s *Stack) StartSidecar(id, config string) error {
 }
 
 func (s *Stack) startSidecar(a AppSpec, config string) error {
+	config, err := s.localConfig(config)
+	if err != nil {
+		return fmt.Errorf("sidecar configuration of %s: %w", a.AppID, err)
+	}
 	p := s.opts.Ports()
 	level := a.LogLevel
 	if level == "" {
