@@ -8,9 +8,16 @@ command -v go >/dev/null || die "Go is required (https://go.dev/dl); this machin
 
 # One setup at a time per machine: two checkouts (or `make test` beside `make run`) would
 # otherwise build into the same caches at once. The second waits, then finds everything done.
+# The lock is held by flock itself (-o: the script runs without the lock's descriptor), so
+# the servers this script leaves running never inherit it: with `exec 9>lock; flock 9`, a
+# daemon started here (gocaves, MailHog, …) kept fd 9 and every later setup waited forever.
+# (The lock file's name changed with that fix: a daemon may still hold the old one.)
 mkdir -p "$REGISTRAR_HOME"
-exec 9>"$REGISTRAR_HOME/setup.lock"
-flock 9
+if [ -z "${REGISTRAR_SETUP_LOCKED:-}" ]; then
+  export REGISTRAR_SETUP_LOCKED=1
+  exec flock -o "$REGISTRAR_HOME/setup.flock" bash "$0" "$@"
+fi
+unset REGISTRAR_SETUP_LOCKED
 
 apt_updated=0
 apt_install() {
