@@ -3,13 +3,6 @@ package adapters
 import (
 	"context"
 	"errors"
-	"fmt"
-	"math/rand/v2"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,84 +11,21 @@ import (
 	"github.com/go-sql-driver/mysql"
 
 	"github.com/registrar-edu/registrar/apps/erp-sync/domain"
+	"github.com/registrar-edu/registrar/internal/platform/daprx/daprdtest"
 )
 
-// freePort picks a free loopback port below the kernel's ephemeral range.
-func freePort(t *testing.T) int {
-	t.Helper()
-	for range 100 {
-		p := 25000 + rand.IntN(5000)
-		if ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p)); err == nil {
-			ln.Close()
-			return p
-		}
-	}
-	t.Fatal("no free port")
-	return 0
-}
-
-// sidecarWithERP starts a daprd (the runtime `make setup` builds, from DAPR_BIN_DIR) that
-// loads the real components/local/legacy-erp.yaml and secret store, its DSN pointing at
-// database. It returns a Dapr client on it and stops it when the test ends.
+// sidecarWithERP starts a daprd that loads the real components/local/legacy-erp.yaml and
+// secret store, its DSN pointing at database, and returns a Dapr client on it.
 func sidecarWithERP(t *testing.T, database string) dapr.Client {
 	t.Helper()
-	bin := os.Getenv("DAPR_BIN_DIR")
-	if bin == "" {
-		t.Skip("DAPR_BIN_DIR is not set: run through `make test`, which builds the Dapr runtime")
-	}
-	res := t.TempDir()
-	for _, f := range []string{"legacy-erp.yaml", "secretstore.yaml"} {
-		b, err := os.ReadFile(filepath.Join("..", "..", "..", "components", "local", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(res, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 	cfg, err := mysql.ParseDSN(serverDSN())
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.DBName = database
-	httpPort, grpcPort := freePort(t), freePort(t)
-	cmd := exec.Command(filepath.Join(bin, "daprd"), "--mode", "standalone", "--app-id", "erp-sync",
-		"--dapr-listen-addresses", "127.0.0.1", "--dapr-http-port", fmt.Sprint(httpPort), "--dapr-grpc-port", fmt.Sprint(grpcPort),
-		"--dapr-internal-grpc-port", fmt.Sprint(freePort(t)), "--metrics-port", fmt.Sprint(freePort(t)),
-		"--metrics-listen-address", "127.0.0.1", "--resources-path", res, "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "REGISTRAR_SECRET_LEGACY_ERP_DSN="+cfg.FormatDSN(), "DAPR_HOST_IP=127.0.0.1")
-	var logs strings.Builder
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("daprd output:\n%s", logs.String())
-		}
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/v1.0/healthz", httpPort))
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode/100 == 2 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("daprd not healthy after 30s")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	c, err := dapr.NewClientWithAddress(fmt.Sprintf("127.0.0.1:%d", grpcPort))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c
+	sc := daprdtest.Start(t, "erp-sync", []string{"legacy-erp.yaml", "secretstore.yaml"},
+		"REGISTRAR_SECRET_LEGACY_ERP_DSN="+cfg.FormatDSN())
+	return sc.Client
 }
 
 // TestBindingERPThroughARealSidecar runs the adapter through daprd's MySQL binding, as
