@@ -44,15 +44,25 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	srv := server.New(cfg.Base, stdout)
 	srv.Log.Info("starting", "config", cfg)
 
-	openCtx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	records, err := adapters.OpenCouchbase(openCtx, adapters.CouchbaseConfig{URL: cfg.CouchbaseURL,
+	// Serve even while Couchbase is unreachable: readiness says so, deliveries are retried,
+	// and gocb connects once the cluster answers.
+	records, err := adapters.NewCouchbase(adapters.CouchbaseConfig{URL: cfg.CouchbaseURL,
 		Username: cfg.CouchbaseUsername, Password: cfg.CouchbasePassword.Reveal(), Bucket: cfg.CouchbaseBucket})
-	cancel()
 	if err != nil {
 		return err
 	}
 	defer records.Close()
 	srv.Health.Add("couchbase", records.Check)
+	srv.Go(func(ctx context.Context) error {
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := records.WaitReady(wctx); err != nil && ctx.Err() == nil {
+			srv.Log.Warn("couchbase not reachable yet; retrying in the background", "err", err)
+		} else if err == nil {
+			srv.Log.Info("couchbase bucket ready", "bucket", cfg.CouchbaseBucket)
+		}
+		return nil
+	})
 
 	sidecar := srv.Sidecar()
 	defer sidecar.Close()

@@ -33,6 +33,7 @@ type CouchbaseConfig struct {
 // used: the local Couchbase-protocol mock (gocaves) has no query service.
 type CouchbaseRecords struct {
 	cluster *gocb.Cluster
+	bucket  *gocb.Bucket
 	coll    *gocb.Collection
 	cfg     CouchbaseConfig
 }
@@ -51,6 +52,21 @@ func (failFast) RetryAfter(gocb.RetryRequest, gocb.RetryReason) gocb.RetryAction
 
 // OpenCouchbase connects to the cluster and waits until the bucket answers.
 func OpenCouchbase(ctx context.Context, cfg CouchbaseConfig) (*CouchbaseRecords, error) {
+	c, err := NewCouchbase(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.WaitReady(ctx); err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// NewCouchbase prepares the connection without waiting for the cluster: gocb bootstraps in
+// the background and keeps trying, so an app can serve (and report the bucket as down)
+// while the cluster is unreachable, and recovers when it is back.
+func NewCouchbase(cfg CouchbaseConfig) (*CouchbaseRecords, error) {
 	if cfg.OpTimeout <= 0 {
 		cfg.OpTimeout = 2500 * time.Millisecond
 	}
@@ -65,17 +81,21 @@ func OpenCouchbase(ctx context.Context, cfg CouchbaseConfig) (*CouchbaseRecords,
 		return nil, fmt.Errorf("couchbase connect: %w", err)
 	}
 	bucket := cluster.Bucket(cfg.Bucket)
+	return &CouchbaseRecords{cluster: cluster, bucket: bucket, coll: bucket.DefaultCollection(), cfg: cfg}, nil
+}
+
+// WaitReady waits until the bucket answers key-value requests or ctx ends.
+func (c *CouchbaseRecords) WaitReady(ctx context.Context) error {
 	wait := 20 * time.Second
 	if dl, ok := ctx.Deadline(); ok {
 		wait = time.Until(dl)
 	}
-	if err := bucket.WaitUntilReady(wait, &gocb.WaitUntilReadyOptions{
+	if err := c.bucket.WaitUntilReady(wait, &gocb.WaitUntilReadyOptions{
 		ServiceTypes: []gocb.ServiceType{gocb.ServiceTypeKeyValue}, Context: ctx,
 	}); err != nil {
-		_ = cluster.Close(nil)
-		return nil, fmt.Errorf("couchbase bucket %s not ready: %w", cfg.Bucket, err)
+		return fmt.Errorf("couchbase bucket %s not ready: %w", c.cfg.Bucket, err)
 	}
-	return &CouchbaseRecords{cluster: cluster, coll: bucket.DefaultCollection(), cfg: cfg}, nil
+	return nil
 }
 
 // Close disconnects.
