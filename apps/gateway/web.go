@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -16,11 +17,11 @@ import (
 	"github.com/registrar-edu/registrar/internal/platform/httpx"
 )
 
-// portal serves the web portal's built files (apps/gateway/web/dist) for every GET or HEAD
-// that is not an API path: a file that exists is served as it is, any other path gets
-// index.html so the single-page app's own router shows the page (a reload of
-// /student/timetable works). API paths never reach it, so an unknown /api/… route stays a
-// problem+json 404.
+// portal serves the web portal's built files (apps/gateway/web/dist) for GET and HEAD: a
+// file of the build is served as it is; a page of the single-page app (/, /login,
+// /student/…, /lecturer…, /staff/…) gets index.html so the app's own router shows it (a
+// reload of /student/timetable works). Any other path stays a problem+json 404, so the
+// API, /internal/… and whatever else is not a page never come back as HTML with 200.
 type portal struct {
 	files fs.FS
 	log   *slog.Logger
@@ -38,9 +39,9 @@ func servePortal(r *mux.Router, dir string, log *slog.Logger) {
 }
 
 // isPortalPath is false for the API, the sidecar's calls into the app (/dapr/config,
-// /dapr/subscribe must stay 404 rather than HTML) and the service's own endpoints.
+// /dapr/subscribe must stay 404 rather than HTML), internal routes and the probes.
 func isPortalPath(p string) bool {
-	for _, prefix := range []string{"/api/", "/.well-known/", "/dapr/", "/events/"} {
+	for _, prefix := range []string{"/api/", "/.well-known/", "/dapr/", "/events/", "/internal/"} {
 		if strings.HasPrefix(p, prefix) || p+"/" == prefix {
 			return false
 		}
@@ -50,6 +51,18 @@ func isPortalPath(p string) bool {
 		return false
 	}
 	return true
+}
+
+// pagePrefixes are the first path segments of the app's pages (src/main.tsx routes).
+var pagePrefixes = []string{"login", "student", "lecturer", "staff"}
+
+// isPage reports whether name (a clean path without the leading slash) is a page of the app.
+func isPage(name string) bool {
+	if name == "index.html" {
+		return true
+	}
+	first, _, _ := strings.Cut(name, "/")
+	return path.Ext(name) == "" && slices.Contains(pagePrefixes, first)
 }
 
 func (p *portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -67,9 +80,10 @@ func (p *portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		name = "index.html"
 	}
 	if f, err := fs.Stat(p.files, name); err != nil || f.IsDir() || strings.HasPrefix(path.Base(name), ".") {
-		// Not a file of the build: a page of the app, unless it looks like a missing file
-		// (a stale asset after a deploy must not come back as HTML with status 200).
-		if path.Ext(name) != "" && name != "index.html" {
+		// Not a file of the build: index.html for a page of the app; a 404 for anything
+		// else, a missing asset included (a stale one after a deploy must not come back as
+		// HTML with status 200).
+		if !isPage(name) {
 			httpx.WriteProblem(w, r, httpx.Problem{Type: httpx.ProblemTypeBase + "not-found",
 				Title: "Not Found", Status: http.StatusNotFound, Detail: "no such file"})
 			return

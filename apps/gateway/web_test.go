@@ -47,6 +47,10 @@ func TestPortalServesFilesFallsBackToIndexAndLeavesTheAPIAlone(t *testing.T) {
 		{"GET", "/api/v1/nothing-here", 404, "", "", ""},
 		{"GET", "/healthz", 200, "", "", "ok"},
 		{"GET", "/dapr/subscribe", 404, "", "", ""},
+		{"GET", "/internal/v1/read-model/students", 404, "", "", ""},
+		{"GET", "/wp-admin/setup", 404, "application/problem+json", "", "not-found"},
+		{"GET", "/staff/dashboard", 200, "text/html", "no-cache", "<title>Registrar"},
+		{"GET", "/login", 200, "text/html", "no-cache", "<title>Registrar"},
 		{"POST", "/student", 405, "", "", ""},
 	}
 	for _, c := range cases {
