@@ -7,7 +7,7 @@ export DAPR_BIN_DIR := $(shell scripts/dapr-bin-dir.sh)
 RUNNER := go run ./tye-or-compose/runner
 GO_TEST_FLAGS ?= -count=1
 
-.PHONY: help setup run stop status test test-unit test-e2e vet build clean rotate-keys seed bench
+.PHONY: help setup run stop status test test-unit test-e2e vet build clean rotate-keys seed bench screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ test-unit: ## unit and adapter tests only
 
 test-e2e: setup ## end-to-end tests only
 	go test $(GO_TEST_FLAGS) -timeout 20m -v ./e2e/
+
+screenshots: setup ## refresh the portal screenshots in docs/screenshots (browser tests on the e2e stack)
+	PORTAL_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots go test $(GO_TEST_FLAGS) -timeout 20m -run 'TestPortalInTheBrowser' -v ./e2e/
 
 seed: setup ## write the demo campus (300 modules, 900+ sections, 20,000 students) and print demo accounts
 	@go run ./tye-or-compose/seed $(SEED_FLAGS)

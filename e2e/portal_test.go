@@ -62,12 +62,22 @@ func csModules(t *testing.T) (open, gated []campus.Module) {
 	return open, gated
 }
 
+// screenshotsDir is where the browser tests save their screenshots: outside the work tree
+// by default, so that a test run never modifies tracked files; `make screenshots` points it
+// at docs/screenshots (PORTAL_SCREENSHOTS_DIR) to refresh the ones in the README.
+func screenshotsDir() string {
+	if d := os.Getenv("PORTAL_SCREENSHOTS_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join(os.Getenv("REGISTRAR_HOME"), "run", "portal", "screenshots")
+}
+
 // TestPortalInTheBrowser drives the web portal in headless Chromium (playwright-core, see
 // apps/gateway/web/tests/portal.mjs) against the gateway of this stack: a student registers
 // and watches the confirmation arrive live, then downloads the admission form; a declined
 // card fails and the seat is offered to the waitlisted student; a missing prerequisite is
-// named; registry staff watch the dashboard move. The screenshots it takes are the ones in
-// docs/screenshots and the README.
+// named; registry staff watch the dashboard move. Its screenshots, refreshed with
+// `make screenshots`, are the ones in docs/screenshots and the README.
 func TestPortalInTheBrowser(t *testing.T) {
 	web := filepath.Join(repoRoot, "apps", "gateway", "web")
 	for _, need := range []string{"/usr/bin/chromium", filepath.Join(web, "node_modules", "playwright-core"), filepath.Join(web, "dist", "index.html")} {
@@ -93,7 +103,7 @@ func TestPortalInTheBrowser(t *testing.T) {
 		"baseURL":     appURL("gateway"),
 		"semester":    semester,
 		"chromium":    "/usr/bin/chromium",
-		"screenshots": filepath.Join(repoRoot, "docs", "screenshots"),
+		"screenshots": screenshotsDir(),
 		"artifacts":   filepath.Join(os.Getenv("REGISTRAR_HOME"), "run", "portal"),
 		"sections":    map[string]string{"happy": happy, "clash": clash, "scarce": scarce, "prereq": prereq},
 		"modules":     map[string]string{"happy": open[0].Code, "scarce": second.Code, "prereq": gated[0].Code},
