@@ -105,6 +105,9 @@ function RegistrationCard({ reg, onChange, onNew }: { reg: Registration; onChang
   const [error, setError] = useState<unknown>();
   const [note, setNote] = useState("");
   const [swapOpen, setSwapOpen] = useState(false);
+  // A note such as "Payment sent" speaks of the moment it was written: once the status has
+  // moved on (confirmed, failed), the card itself tells the answer.
+  useEffect(() => setNote(""), [reg.status]);
 
   async function act(what: string, fn: () => Promise<unknown>, done: string) {
     setBusy(what);
