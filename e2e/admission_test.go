@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
@@ -11,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -114,21 +112,8 @@ func formObjects(t *testing.T, studentID string) []string {
 // admissionEvents reads the admission app's count of registration events by outcome.
 func admissionEvents(t *testing.T, outcome string) float64 {
 	t.Helper()
-	status, _, body := call(t, http.MethodGet, appURL("admission")+"/metrics", nil)
-	if status != http.StatusOK {
-		t.Fatalf("admission /metrics: %d", status)
-	}
-	var sum float64
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "registrar_admission_events_total{") && strings.Contains(line, `outcome="`+outcome+`"`) &&
-			strings.Contains(line, `type="registration.confirmed.v1"`) {
-			v, _ := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
-			sum += v
-		}
-	}
-	return sum
+	return metricSum(t, "admission", "registrar_admission_events_total",
+		`outcome="`+outcome+`"`, `type="registration.confirmed.v1"`)
 }
 
 func download(t *testing.T, u string) (int, []byte) {

@@ -5,8 +5,6 @@ package e2e
 // Dapr MySQL binding, once, and a redelivered CloudEvent changes nothing.
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -15,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -150,23 +147,7 @@ func erpCount(t *testing.T, db *sql.DB, from string, args ...any) int {
 // erpEvents reads erp-sync's counter of handled events of a type with an outcome.
 func erpEvents(t *testing.T, typ, outcome string) float64 {
 	t.Helper()
-	status, _, body := call(t, http.MethodGet, appURL("erp-sync")+"/metrics", nil)
-	if status != http.StatusOK {
-		t.Fatalf("erp-sync /metrics: %d", status)
-	}
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "registrar_erp_sync_events_total{") &&
-			strings.Contains(line, `type="`+typ+`"`) && strings.Contains(line, `outcome="`+outcome+`"`) {
-			v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return v
-		}
-	}
-	return 0
+	return metricSum(t, "erp-sync", "registrar_erp_sync_events_total", `type="`+typ+`"`, `outcome="`+outcome+`"`)
 }
 
 // TestERPGetsOneRowPerConfirmedRegistrationAndIgnoresRedeliveries: a confirmed registration

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -150,24 +151,47 @@ func deliveryOf(t *testing.T, studentID, template, registrationID string) (deliv
 	return delivery{}, false
 }
 
-// metricValue reads one counter of an app's /metrics (0 if absent).
-func metricValue(t *testing.T, app, series string) float64 {
+// metricSeries reads an app's /metrics: each series (name with its labels) and its value.
+func metricSeries(t *testing.T, app string) map[string]float64 {
 	t.Helper()
 	status, _, body := call(t, http.MethodGet, appURL(app)+"/metrics", nil)
 	if status != http.StatusOK {
 		t.Fatalf("%s /metrics: %d", app, status)
 	}
+	series := map[string]float64{}
 	sc := bufio.NewScanner(bytes.NewReader(body))
 	for sc.Scan() {
-		if line := sc.Text(); strings.HasPrefix(line, series+" ") {
-			v, err := strconv.ParseFloat(strings.TrimPrefix(line, series+" "), 64)
+		line := sc.Text()
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		if k, v, ok := strings.Cut(line, " "); ok {
+			f, err := strconv.ParseFloat(v, 64)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("%s /metrics: %q: %v", app, line, err)
 			}
-			return v
+			series[k] = f
 		}
 	}
-	return 0
+	return series
+}
+
+// metricValue reads one counter of an app's /metrics (0 if absent).
+func metricValue(t *testing.T, app, series string) float64 {
+	t.Helper()
+	return metricSeries(t, app)[series]
+}
+
+// metricSum adds up the series of a metric whose labels include every given `name="value"`.
+func metricSum(t *testing.T, app, metric string, labels ...string) float64 {
+	t.Helper()
+	var sum float64
+	for k, v := range metricSeries(t, app) {
+		if strings.HasPrefix(k, metric+"{") && !slices.ContainsFunc(labels, func(l string) bool { return !strings.Contains(k, l) }) {
+			sum += v
+		}
+	}
+	return sum
 }
 
 // confirmedRegistration registers an enrolled student for a fresh section with a good card
